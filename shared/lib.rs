@@ -1,0 +1,15 @@
+//! git-traces: the evidence of coding-agent work, kept inside git.
+//!
+//! The binaries under `bins/` parse arguments and print; everything else lives here. Commands take
+//! an open `git2::Repository` and a writer and never print on their own. Only [`store`] writes refs,
+//! notes and files under `.git/traces/`.
+
+pub mod capture;
+pub mod cli;
+pub mod model;
+pub mod read;
+pub mod render;
+pub mod security;
+pub mod setup;
+pub mod store;
+pub mod trail;
