@@ -1,1 +1,7 @@
-fn main(){}
+use clap::Parser;
+use git_traces::cli::{self, trail};
+
+fn main() -> std::process::ExitCode {
+    let args = trail::Cli::parse();
+    cli::run(|out| trail::run(args, out))
+}

@@ -1,0 +1,120 @@
+//! Keeping big and odd content out of steps: large texts go to content-addressed blobs with an
+//! excerpt left in the step; binary content is never inlined.
+
+use crate::model::Content;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Texts up to this size are kept inline in the step.
+pub(crate) const INLINE_LIMIT: usize = 16 * 1024;
+/// Characters of a large text kept in the step as its excerpt (head, then tail).
+const EXCERPT_HEAD: usize = 1536;
+const EXCERPT_TAIL: usize = 512;
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn is_binary(text: &str) -> bool {
+    text.as_bytes().contains(&0)
+}
+
+/// Content for a text: inline when small, else an excerpt and the whole text as a git blob.
+pub(crate) fn content(repo: &git2::Repository, text: &str) -> Result<Content, git2::Error> {
+    let binary = is_binary(text);
+    if !binary && text.len() <= INLINE_LIMIT {
+        return Ok(Content {
+            text: text.to_string(),
+            bytes: text.len() as u64,
+            ..Content::default()
+        });
+    }
+    let oid = repo.blob(text.as_bytes())?;
+    Ok(Content {
+        text: if binary { String::new() } else { excerpt(text) },
+        bytes: text.len() as u64,
+        blob: Some(sha256_hex(text.as_bytes())),
+        blob_oid: Some(oid.to_string()),
+        binary,
+    })
+}
+
+/// The head and tail of a long text, cut on character boundaries, with the elision marked.
+pub(crate) fn excerpt(text: &str) -> String {
+    if text.len() <= EXCERPT_HEAD + EXCERPT_TAIL {
+        return text.to_string();
+    }
+    let mut head_end = EXCERPT_HEAD;
+    while !text.is_char_boundary(head_end) {
+        head_end -= 1;
+    }
+    let mut tail_start = text.len() - EXCERPT_TAIL;
+    while !text.is_char_boundary(tail_start) {
+        tail_start += 1;
+    }
+    format!(
+        "{}\n[… {} bytes elided …]\n{}",
+        &text[..head_end],
+        tail_start - head_end,
+        &text[tail_start..]
+    )
+}
+
+/// Replaces every long string inside a tool input by its excerpt, moving the full text to a blob
+/// whose reference is returned, so a `Write` of a large file does not bloat the journal.
+pub(crate) fn shrink_strings(repo: &git2::Repository, value: &mut Value, blobs: &mut Vec<Content>) -> Result<(), git2::Error> {
+    match value {
+        Value::String(s) if s.len() > INLINE_LIMIT || is_binary(s) => {
+            let c = content(repo, s)?;
+            *s = format!(
+                "{}\n[full text: {} bytes in blobs/{}]",
+                c.text,
+                c.bytes,
+                c.blob.as_deref().unwrap_or_default()
+            );
+            blobs.push(c);
+        }
+        Value::Array(items) => {
+            for item in items {
+                shrink_strings(repo, item, blobs)?;
+            }
+        }
+        Value::Object(map) => {
+            for (_, v) in map.iter_mut() {
+                shrink_strings(repo, v, blobs)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The first line of a text, at most `max` characters, for one-line summaries.
+pub(crate) fn first_line(text: &str, max: usize) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
+    if line.chars().count() <= max {
+        return line.to_string();
+    }
+    let mut s: String = line.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_cuts_on_char_boundaries() {
+        let text = "é".repeat(5000);
+        let e = excerpt(&text);
+        assert!(e.contains("bytes elided"));
+        assert!(e.len() < 2200);
+    }
+
+    #[test]
+    fn first_line_skips_blank_lines_and_truncates() {
+        assert_eq!(first_line("\n\n  hello world\nsecond", 100), "hello world");
+        assert_eq!(first_line("abcdef", 4), "abc…");
+    }
+}

@@ -1,0 +1,174 @@
+//! Transcript import: a harness's session file into journal records, incrementally.
+//!
+//! The import position (`transcript_offset`) only moves past complete lines, so a line the harness
+//! is still writing is read whole next time. Every line is redacted before it becomes a record.
+//! Re-reading lines already imported is harmless: their records carry the same keys and merge into
+//! the same steps.
+
+use super::claude;
+use crate::model::Record;
+use crate::security;
+use crate::store::{self, log_error, SessionLock, SessionState, Traces};
+use git2::Repository;
+use serde_json::Value;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Reads the transcript from where the last import stopped and appends its records. With `settled`
+/// (session ended, or a backfill) a final line without a newline is read too.
+pub(crate) fn import_transcript(repo: &Repository, traces: &Traces, session: &str, state: &mut SessionState, settled: bool) -> store::Result<usize> {
+    let Some(path) = state.transcript_path.clone().map(PathBuf::from) else {
+        return Ok(0);
+    };
+    let mut file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(store::Error::Io { path, source: e }),
+    };
+    let len = file.metadata().map_err(store::Error::io(&path))?.len();
+    if len < state.transcript_offset {
+        // Rewritten or truncated by the harness: read it again; keys de-duplicate.
+        state.transcript_offset = 0;
+    }
+    if len == state.transcript_offset {
+        return Ok(0);
+    }
+    file.seek(SeekFrom::Start(state.transcript_offset)).map_err(store::Error::io(&path))?;
+    let mut bytes = Vec::with_capacity((len - state.transcript_offset) as usize);
+    file.read_to_end(&mut bytes).map_err(store::Error::io(&path))?;
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut lines: Vec<&[u8]> = bytes[..complete].split(|&b| b == b'\n').collect();
+    let mut consumed = complete;
+    if settled && complete < bytes.len() {
+        lines.push(&bytes[complete..]);
+        consumed = bytes.len();
+    }
+    let workdir = repo.workdir().unwrap_or(Path::new("/")).to_path_buf();
+    let cwd = state.cwd.clone().map_or_else(|| workdir.clone(), PathBuf::from);
+    let mut records: Vec<Record> = Vec::new();
+    let mut malformed = 0usize;
+    for line in lines {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Ok(mut value) = serde_json::from_slice::<Value>(line) else {
+            malformed += 1;
+            continue;
+        };
+        let mut report = security::Report::default();
+        security::redact_json(&mut value, &mut report);
+        let mut recs = match state.harness.as_str() {
+            "claude" => claude::transcript_records(repo, &value, &workdir, &cwd)?,
+            other => {
+                log_error(traces, session, "import", &format!("no transcript reader for harness '{other}'"));
+                return Ok(0);
+            }
+        };
+        if !report.is_empty() {
+            if let Some(first) = recs.first_mut() {
+                first.meta.insert("redactions".into(), serde_json::to_value(&report.redactions).expect("map"));
+            }
+        }
+        records.append(&mut recs);
+    }
+    if malformed > 0 {
+        log_error(
+            traces,
+            session,
+            "import",
+            &format!("{malformed} malformed line(s) in {} skipped", path.display()),
+        );
+    }
+    store::append(traces, session, &records)?;
+    state.transcript_offset += consumed as u64;
+    Ok(records.len())
+}
+
+/// What `git trace import` did for one file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportSummary {
+    pub session: String,
+    pub file: PathBuf,
+    pub records: usize,
+    pub steps: usize,
+}
+
+/// Errors of `git trace import` the user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("unknown harness '{0}'\nhint: supported: {known}", known = super::HARNESSES.join(", "))]
+    Harness(String),
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} has no session id (no record carries sessionId)\nhint: is this a Claude Code session file (~/.claude/projects/<dir>/<id>.jsonl)?")]
+    NoSession { path: PathBuf },
+    #[error("session {session} in {path} ran in {cwd}, outside this repository ({workdir})\nhint: run the import from the repository the session worked in")]
+    Elsewhere { session: String, path: PathBuf, cwd: String, workdir: PathBuf },
+    #[error("session {session} is sealed in this repository but its journal is missing; importing now would drop the steps only the hooks saw\nhint: nothing was changed; the sealed session is complete as it is")]
+    NoJournal { session: String },
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+/// Backfills one session file (`git trace import <harness> <file>`): import, then seal.
+pub fn import_file(repo: &Repository, harness: &str, path: &Path) -> Result<ImportSummary, ImportError> {
+    if !super::HARNESSES.contains(&harness) {
+        return Err(ImportError::Harness(harness.to_string()));
+    }
+    let text = std::fs::read(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
+    let (raw_session, cwd) = session_and_cwd(&text);
+    let session = raw_session
+        .or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .and_then(|s| store::sanitize_session_id(&s))
+        .ok_or_else(|| ImportError::NoSession { path: path.to_path_buf() })?;
+    let workdir = repo.workdir().unwrap_or(Path::new("/")).to_path_buf();
+    if let Some(cwd) = &cwd {
+        let rel = super::repo_relative(&workdir, &workdir, cwd);
+        if Path::new(&rel).is_absolute() {
+            return Err(ImportError::Elsewhere { session, path: path.to_path_buf(), cwd: cwd.clone(), workdir });
+        }
+    }
+    let traces = Traces::of(repo);
+    let lock = SessionLock::acquire(&traces, &session, Duration::from_secs(10))?;
+    let existing = SessionState::load(&traces, &session)?;
+    if existing.is_none() && store::sealed_commit(repo, &session)?.is_some() && !traces.journal(&session).exists() {
+        return Err(ImportError::NoJournal { session });
+    }
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let abs_str = abs.to_string_lossy().into_owned();
+    let mut state = existing.unwrap_or_else(|| SessionState {
+        harness: harness.to_string(),
+        cwd: cwd.clone(),
+        ..SessionState::default()
+    });
+    if state.transcript_path.as_deref() != Some(abs_str.as_str()) {
+        let same_file = state
+            .transcript_path
+            .as_ref()
+            .and_then(|p| std::fs::canonicalize(p).ok())
+            .is_some_and(|p| p == abs);
+        if !same_file {
+            state.transcript_offset = 0;
+        }
+        state.transcript_path = Some(abs_str);
+    }
+    let sealed = super::seal::seal(repo, &traces, &session, &mut state, &lock, true)?;
+    state.save(&traces, &session)?;
+    Ok(ImportSummary { session, file: path.to_path_buf(), records: sealed.imported, steps: sealed.steps })
+}
+
+/// The session id and cwd recorded in a Claude Code session file.
+fn session_and_cwd(text: &[u8]) -> (Option<String>, Option<String>) {
+    let mut session = None;
+    let mut cwd = None;
+    for line in text.split(|&b| b == b'\n') {
+        let Ok(v) = serde_json::from_slice::<Value>(line) else { continue };
+        session = session.or_else(|| v.get("sessionId").and_then(Value::as_str).map(str::to_string));
+        cwd = cwd.or_else(|| v.get("cwd").and_then(Value::as_str).map(str::to_string));
+        if session.is_some() && cwd.is_some() {
+            break;
+        }
+    }
+    (session, cwd)
+}

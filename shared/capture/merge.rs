@@ -1,0 +1,246 @@
+//! Merging what the hooks saw live with what the transcript recorded into one ordered step list.
+//!
+//! Hooks see every tool call and prompt as it happens but no thinking or assistant text; the
+//! transcript has all of it but lags. Records that describe the same step share a key (`tool:<id>`,
+//! `prompt:<id>`, `text:<sha>`), which is how a session captured by hooks and imported from its
+//! transcript (twice, even) still has each step exactly once.
+//!
+//! Order: the transcript's order wins where it exists (it is the model's own order, also for
+//! parallel calls that hooks report out of order); a step only the hooks saw (session start and end,
+//! external changes, the tail the transcript has not caught up with) goes right before the next
+//! step both saw, or at the end.
+
+use crate::model::{Content, Record, Source, Step, StepKind};
+use crate::store::ChainLink;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Records of one step from one source.
+#[derive(Default)]
+struct Proto {
+    records: Vec<usize>,
+    keys: Vec<String>,
+    kind: Option<StepKind>,
+}
+
+fn group(records: &[Record], idx: &[usize]) -> Vec<Proto> {
+    let mut protos: Vec<Proto> = Vec::new();
+    let mut by_key: HashMap<&str, usize> = HashMap::new();
+    for &i in idx {
+        let r = &records[i];
+        let target = r
+            .keys
+            .iter()
+            .filter(|k| !k.starts_with("text:"))
+            .find_map(|k| by_key.get(k.as_str()).copied());
+        let p = match target {
+            Some(p) => p,
+            None if r.kind.is_some() => {
+                protos.push(Proto::default());
+                protos.len() - 1
+            }
+            None => continue,
+        };
+        for k in &r.keys {
+            by_key.entry(k.as_str()).or_insert(p);
+            if !protos[p].keys.contains(k) {
+                protos[p].keys.push(k.clone());
+            }
+        }
+        if protos[p].kind.is_none() {
+            protos[p].kind = r.kind;
+        }
+        protos[p].records.push(i);
+    }
+    protos
+}
+
+/// Two protos describe the same step: a shared identity key, or the same text for the same kind.
+fn same_step(h: &Proto, t: &Proto) -> bool {
+    h.keys.iter().any(|k| {
+        t.keys.contains(k) && (!k.starts_with("text:") || h.kind == t.kind)
+    })
+}
+
+/// Builds the session's steps; `chain` supplies each step's snapshot commit (by `Trace-Key`).
+pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
+    let hook_idx: Vec<usize> = (0..records.len()).filter(|&i| records[i].source == Source::Hook).collect();
+    let tr_idx: Vec<usize> = (0..records.len()).filter(|&i| records[i].source == Source::Transcript).collect();
+    let hooks = group(records, &hook_idx);
+    let trans = group(records, &tr_idx);
+
+    let mut hook_match: Vec<Option<usize>> = vec![None; hooks.len()];
+    let mut trans_match: Vec<Option<usize>> = vec![None; trans.len()];
+    let mut candidates: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (h, p) in hooks.iter().enumerate() {
+        for k in &p.keys {
+            candidates.entry(k.as_str()).or_default().push(h);
+        }
+    }
+    for (t, tp) in trans.iter().enumerate() {
+        let found = tp.keys.iter().find_map(|k| {
+            candidates
+                .get(k.as_str())?
+                .iter()
+                .copied()
+                .find(|&h| hook_match[h].is_none() && same_step(&hooks[h], tp))
+        });
+        if let Some(h) = found {
+            hook_match[h] = Some(t);
+            trans_match[t] = Some(h);
+        }
+    }
+
+    // (position in transcript order, before/after, tie-break) for every step.
+    let mut order: Vec<((usize, u8, usize), Option<usize>, Option<usize>)> = Vec::new();
+    for (t, m) in trans_match.iter().enumerate() {
+        order.push(((t, 1, 0), *m, Some(t)));
+    }
+    let mut successor = usize::MAX;
+    let mut placed = vec![(0usize, 0u8, 0usize); hooks.len()];
+    for h in (0..hooks.len()).rev() {
+        match hook_match[h] {
+            Some(t) => successor = t,
+            None => placed[h] = (successor, 0, h),
+        }
+    }
+    for h in 0..hooks.len() {
+        if hook_match[h].is_none() {
+            order.push((placed[h], Some(h), None));
+        }
+    }
+    order.sort_by_key(|o| o.0);
+
+    let snapshots: HashMap<&str, &ChainLink> = chain.iter().filter_map(|l| Some((l.key.as_deref()?, l))).collect();
+    let mut steps: Vec<Step> = Vec::with_capacity(order.len());
+    let mut used_links: Vec<&str> = Vec::new();
+    for (_, h, t) in order {
+        let mut recs: Vec<&Record> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        for proto in [h.map(|h| &hooks[h]), t.map(|t| &trans[t])].into_iter().flatten() {
+            recs.extend(proto.records.iter().map(|&i| &records[i]));
+            for k in &proto.keys {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+        let mut step = combine(steps.len() as u64, &recs, keys);
+        if let Some(link) = step.keys.iter().find_map(|k| snapshots.get(k.as_str())) {
+            step.snapshot = Some(link.commit.to_string());
+            step.external = link.external;
+            used_links.push(link.key.as_deref().unwrap_or_default());
+        }
+        steps.push(step);
+    }
+    // A snapshot whose step record was lost (a hook killed between commit and journal write) still
+    // gets a step: evidence is never dropped.
+    for link in chain {
+        let key = link.key.as_deref().unwrap_or_default();
+        if used_links.contains(&key) {
+            continue;
+        }
+        let headline = link.message.lines().next().unwrap_or_default();
+        let summary = headline.split_once(": ").map_or(headline, |(_, s)| s).to_string();
+        steps.push(Step {
+            index: steps.len() as u64,
+            kind: StepKind::System,
+            tool: Some(if link.external { "external" } else { "snapshot" }.into()),
+            paths: Vec::new(),
+            started_at: String::new(),
+            ended_at: None,
+            summary,
+            snapshot: Some(link.commit.to_string()),
+            external: link.external,
+            input: None,
+            text: None,
+            output: None,
+            sources: vec![Source::Hook],
+            keys: link.key.iter().cloned().collect(),
+            meta: serde_json::Map::new(),
+        });
+    }
+    steps
+}
+
+/// One step from all the records (hook first, then transcript) that describe it.
+fn combine(index: u64, recs: &[&Record], keys: Vec<String>) -> Step {
+    let first_kind = recs.iter().find_map(|r| r.kind).unwrap_or(StepKind::System);
+    let pick = |f: &dyn Fn(&Record) -> bool| recs.iter().find(|r| f(r)).copied();
+    let hook = |r: &Record| r.source == Source::Hook;
+    let mut paths: Vec<String> = Vec::new();
+    for r in recs {
+        for p in &r.paths {
+            if !paths.contains(p) {
+                paths.push(p.clone());
+            }
+        }
+    }
+    let mut sources: Vec<Source> = Vec::new();
+    for r in recs {
+        if !sources.contains(&r.source) {
+            sources.push(r.source);
+        }
+    }
+    let started_at = recs.iter().map(|r| r.at.as_str()).find(|a| !a.is_empty()).unwrap_or_default().to_string();
+    let ended_at = recs.iter().rev().map(|r| r.at.as_str()).find(|a| !a.is_empty() && *a != started_at).map(str::to_string);
+    let longest = |get: &dyn Fn(&Record) -> Option<&Content>| -> Option<Content> {
+        let from_hook = recs.iter().filter(|r| hook(r)).filter_map(|r| get(r)).max_by_key(|c| c.bytes);
+        from_hook
+            .or_else(|| recs.iter().filter_map(|r| get(r)).max_by_key(|c| c.bytes))
+            .cloned()
+    };
+    let mut meta = serde_json::Map::new();
+    for r in recs.iter().rev() {
+        for (k, v) in &r.meta {
+            if k != "blobs" {
+                meta.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Step {
+        index,
+        kind: first_kind,
+        tool: recs.iter().find_map(|r| r.tool.clone()),
+        paths,
+        started_at,
+        ended_at,
+        summary: pick(&|r| !r.summary.is_empty() && hook(r))
+            .or_else(|| pick(&|r| !r.summary.is_empty()))
+            .map(|r| r.summary.clone())
+            .unwrap_or_default(),
+        snapshot: None,
+        external: false,
+        input: pick(&|r| r.input.is_some() && hook(r))
+            .or_else(|| pick(&|r| r.input.is_some()))
+            .and_then(|r| r.input.clone()),
+        text: longest(&|r| r.text.as_ref()),
+        output: longest(&|r| r.output.as_ref()),
+        sources,
+        keys,
+        meta,
+    }
+}
+
+/// Every blob a set of records refers to (its sha256 name and git blob id).
+pub(crate) fn blob_refs(records: &[Record]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut push = |c: &Content| {
+        if let (Some(sha), Some(oid)) = (&c.blob, &c.blob_oid) {
+            out.push((sha.clone(), oid.clone()));
+        }
+    };
+    for r in records {
+        r.text.iter().chain(r.output.iter()).for_each(&mut push);
+        if let Some(Value::Array(blobs)) = r.meta.get("blobs") {
+            for b in blobs {
+                if let Ok(c) = serde_json::from_value::<Content>(b.clone()) {
+                    push(&c);
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}

@@ -1,0 +1,282 @@
+//! Sealing a session: journal (plus any new transcript lines) → merged steps → bucket commit.
+//!
+//! What grows with the session is only cheap work (re-reading already redacted journal lines,
+//! re-serialising `trace.json`); the expensive parts happen once per event: redaction at capture,
+//! large payloads written as blobs at capture, patches reused from the previous seal by tree pair,
+//! and `context.jsonl.gz` extended with one more gzip member instead of being recompressed.
+
+use super::{import::import_transcript, merge};
+use crate::model::{Record, Source, Step, Trace, MANIFEST_SCHEMA, TRACE_SCHEMA, TRAIL_SCHEMA};
+use crate::security;
+use crate::store::{self, ChainLink, Member, SessionLock, SessionState, Traces};
+use crate::trail;
+use flate2::{write::GzEncoder, Compression};
+use git2::{Oid, Repository};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{Read, Write};
+
+/// What one seal did.
+pub(crate) struct Sealed {
+    pub imported: usize,
+    pub steps: usize,
+}
+
+/// Seals the session (the caller holds its lock). A no-op when nothing changed since the last seal.
+pub(crate) fn seal(repo: &Repository, traces: &Traces, session: &str, state: &mut SessionState, _lock: &SessionLock, settled: bool) -> store::Result<Sealed> {
+    let imported = import_transcript(repo, traces, session, state, settled)?;
+    let journal = store::read_journal(traces, session)?;
+    let previous = store::sealed_commit(repo, session)?;
+    let chain = store::read_chain(repo, session)?;
+    let trail_tip = chain.last().map(|l| l.commit);
+    let up_to_date = previous.is_some()
+        && journal.end == state.sealed_len
+        && previous
+            .and_then(|p| repo.find_commit(p).ok())
+            .map(|c| c.parent_id(1).ok() == trail_tip)
+            .unwrap_or(false);
+    if up_to_date {
+        store::mark_sealed(traces, session);
+        return Ok(Sealed { imported, steps: 0 });
+    }
+    if !journal.skipped.is_empty() {
+        let lines: Vec<String> = journal.skipped.iter().map(|(n, why)| format!("line {n}: {why}")).collect();
+        store::log_error(traces, session, "seal", &format!("journal lines skipped: {}", lines.join("; ")));
+    }
+    let records = &journal.records;
+    let mut steps = merge::merge(records, &chain);
+    let chain = relabel(repo, traces, session, &chain, &mut steps)?;
+
+    let prev_manifest: Value = previous
+        .map(|p| store::read_member(repo, p, "manifest.json"))
+        .transpose()?
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+
+    let trace = build_trace(session, state, records, steps);
+    let trace_json = serde_json::to_vec(&trace).expect("trace serialises");
+    let trail_gz = trail_lines(repo, previous, &chain, &trace.steps)?;
+    let (context_gz, context_records) = context(repo, previous, &prev_manifest, records)?;
+
+    let mut members: Vec<(String, Member)> = Vec::new();
+    let mut listing = BTreeMap::new();
+    for (name, bytes) in [("trace.json", trace_json), ("trail.jsonl.gz", trail_gz), ("context.jsonl.gz", context_gz)] {
+        listing.insert(name.to_string(), json!({"sha256": super::content::sha256_hex(&bytes), "size": bytes.len()}));
+        members.push((name.to_string(), Member::Bytes(bytes)));
+    }
+    for (sha, oid) in merge::blob_refs(records) {
+        let Ok(oid) = Oid::from_str(&oid) else { continue };
+        let Ok(blob) = repo.find_blob(oid) else { continue };
+        listing.insert(format!("blobs/{sha}"), json!({"sha256": sha, "size": blob.size()}));
+        members.push((format!("blobs/{sha}"), Member::Blob(oid)));
+    }
+    let manifest = manifest(session, state, &trace, records, &chain, context_records, listing, journal.skipped.len());
+    members.push(("manifest.json".into(), Member::Bytes(serde_json::to_vec_pretty(&manifest).expect("json"))));
+    let message = format!(
+        "seal {session}: {} steps\n\nTrace-Session: {session}\n",
+        trace.steps.len()
+    );
+    store::write_seal(repo, traces, session, members, previous, chain.last().map(|l| l.commit), &message)?;
+    state.sealed_len = journal.end;
+    store::mark_sealed(traces, session);
+    Ok(Sealed { imported, steps: trace.steps.len() })
+}
+
+/// Renumbers the trail's `Trace-Step:` trailers to the merged step numbers (rewriting commits only
+/// when a number changed) and points each step at its snapshot's current commit.
+fn relabel(repo: &Repository, traces: &Traces, session: &str, chain: &[ChainLink], steps: &mut [Step]) -> store::Result<Vec<ChainLink>> {
+    let by_key: HashMap<&str, u64> = steps
+        .iter()
+        .flat_map(|s| s.keys.iter().map(move |k| (k.as_str(), s.index)))
+        .collect();
+    let messages: Vec<String> = chain
+        .iter()
+        .map(|link| {
+            let key = link.key.as_deref().unwrap_or_default();
+            let Some(&index) = by_key.get(key) else {
+                return link.message.clone();
+            };
+            let headline = link.message.lines().next().unwrap_or_default();
+            let headline = headline.split_once(": ").map_or(headline, |(_, h)| h);
+            trail::commit_message(session, index, headline, key, link.external)
+        })
+        .collect();
+    let chain = store::relabel_chain(repo, traces, session, chain, &messages)?;
+    let commits: HashMap<&str, String> = chain
+        .iter()
+        .filter_map(|l| Some((l.key.as_deref()?, l.commit.to_string())))
+        .collect();
+    for step in steps.iter_mut() {
+        if step.snapshot.is_some() {
+            step.snapshot = step.keys.iter().find_map(|k| commits.get(k.as_str()).cloned());
+        }
+    }
+    Ok(chain)
+}
+
+fn build_trace(session: &str, state: &SessionState, records: &[Record], steps: Vec<Step>) -> Trace {
+    let mut models = BTreeSet::new();
+    let mut version = None;
+    for r in records.iter().filter(|r| r.source == Source::Transcript) {
+        if let Some(m) = r.meta.get("model").and_then(Value::as_str) {
+            if !m.starts_with('<') {
+                models.insert(m.to_string());
+            }
+        }
+        if version.is_none() {
+            version = r.meta.get("version").and_then(Value::as_str).map(str::to_string);
+        }
+    }
+    let times = records.iter().map(|r| r.at.as_str()).filter(|a| !a.is_empty());
+    Trace {
+        schema: TRACE_SCHEMA.into(),
+        id: session.to_string(),
+        harness: state.harness.clone(),
+        harness_version: version,
+        cwd: state.cwd.clone(),
+        started_at: times.clone().min().unwrap_or_default().to_string(),
+        ended_at: times.max().unwrap_or_default().to_string(),
+        base: state.base.clone(),
+        models: models.into_iter().collect(),
+        transcript: state.transcript_path.clone(),
+        steps,
+    }
+}
+
+/// `trail.jsonl.gz`: one line per snapshot with its patch; patches of tree pairs already in the
+/// previous seal are reused rather than diffed again.
+fn trail_lines(repo: &Repository, previous: Option<Oid>, chain: &[ChainLink], steps: &[Step]) -> store::Result<Vec<u8>> {
+    let mut known: HashMap<(String, String), Value> = HashMap::new();
+    if let Some(bytes) = previous.map(|p| store::read_member(repo, p, "trail.jsonl.gz")).transpose()?.flatten() {
+        let mut text = String::new();
+        if flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_string(&mut text).is_ok() {
+            for line in text.lines() {
+                if let Ok(v) = serde_json::from_str::<Value>(line) {
+                    let pair = (v["parent_tree"].as_str().unwrap_or_default().to_string(), v["tree"].as_str().unwrap_or_default().to_string());
+                    known.insert(pair, v["files"].clone());
+                }
+            }
+        }
+    }
+    let step_of: HashMap<String, u64> = steps.iter().filter_map(|s| Some((s.snapshot.clone()?, s.index))).collect();
+    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+    for link in chain {
+        let pair = (link.parent_tree.map(|t| t.to_string()).unwrap_or_default(), link.tree.to_string());
+        let files = match known.get(&pair) {
+            Some(files) => files.clone(),
+            None => serde_json::to_value(trail::diff_trees(repo, link.parent_tree, link.tree)?).expect("json"),
+        };
+        let line = json!({
+            "schema": TRAIL_SCHEMA,
+            "step": step_of.get(&link.commit.to_string()),
+            "key": link.key,
+            "snapshot": link.commit.to_string(),
+            "parent": link.parent.map(|p| p.to_string()),
+            "tree": pair.1,
+            "parent_tree": pair.0,
+            "external": link.external,
+            "files": files,
+        });
+        serde_json::to_writer(&mut gz, &line).expect("json");
+        gz.write_all(b"\n").expect("in-memory write");
+    }
+    Ok(gz.finish().expect("in-memory gzip"))
+}
+
+/// `context.jsonl.gz`: the transcript records, in order, as context nodes. Append-only: the previous
+/// seal's bytes are kept and the new records are added as one more gzip member.
+fn context(repo: &Repository, previous: Option<Oid>, prev_manifest: &Value, records: &[Record]) -> store::Result<(Vec<u8>, usize)> {
+    let transcript: Vec<&Record> = records.iter().filter(|r| r.source == Source::Transcript).collect();
+    let done = prev_manifest["counts"]["context_records"].as_u64().unwrap_or(0) as usize;
+    let mut out = if done > 0 && done <= transcript.len() {
+        previous.map(|p| store::read_member(repo, p, "context.jsonl.gz")).transpose()?.flatten().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let start = if out.is_empty() { 0 } else { done };
+    if start < transcript.len() {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        for r in &transcript[start..] {
+            serde_json::to_writer(&mut gz, r).expect("json");
+            gz.write_all(b"\n").expect("in-memory write");
+        }
+        out.extend(gz.finish().expect("in-memory gzip"));
+    }
+    Ok((out, transcript.len()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn manifest(
+    session: &str,
+    state: &SessionState,
+    trace: &Trace,
+    records: &[Record],
+    chain: &[ChainLink],
+    context_records: usize,
+    members: BTreeMap<String, Value>,
+    skipped_lines: usize,
+) -> Value {
+    let mut by_kind: BTreeMap<&str, u64> = BTreeMap::new();
+    for s in &trace.steps {
+        *by_kind.entry(s.kind.as_str()).or_default() += 1;
+    }
+    let files: BTreeSet<&str> = trace
+        .steps
+        .iter()
+        .filter(|s| s.snapshot.is_some() && !s.external)
+        .flat_map(|s| s.paths.iter().map(String::as_str))
+        .collect();
+    let mut report = security::Report { scanner: security::SCANNER_VERSION.into(), ..Default::default() };
+    for r in records {
+        if let Some(Value::Object(counts)) = r.meta.get("redactions") {
+            for (kind, n) in counts {
+                *report.redactions.entry(kind.clone()).or_default() += n.as_u64().unwrap_or(0);
+            }
+        }
+    }
+    let mut tokens: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut seen_messages = BTreeSet::new();
+    for r in records.iter().filter(|r| r.source == Source::Transcript) {
+        let Some(id) = r.meta.get("id").and_then(Value::as_str) else { continue };
+        if !seen_messages.insert(id) {
+            continue;
+        }
+        if let Some(Value::Object(usage)) = r.meta.get("usage") {
+            for key in ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"] {
+                *tokens.entry(key).or_default() += usage.get(key).and_then(Value::as_u64).unwrap_or(0);
+            }
+        }
+    }
+    let unknown = records.iter().filter(|r| r.kind.is_none() && r.meta.contains_key("raw")).count();
+    let prompt = trace
+        .steps
+        .iter()
+        .find(|s| s.kind == crate::model::StepKind::User)
+        .map(|s| s.summary.clone());
+    json!({
+        "schema": MANIFEST_SCHEMA,
+        "schemas": {"trace": TRACE_SCHEMA, "trail": TRAIL_SCHEMA, "journal": crate::model::JOURNAL_SCHEMA},
+        "session": session,
+        "harness": state.harness,
+        "harness_version": trace.harness_version,
+        "models": trace.models,
+        "started_at": trace.started_at,
+        "ended_at": trace.ended_at,
+        "base": trace.base,
+        "prompt": prompt,
+        "counts": {
+            "steps": trace.steps.len(),
+            "by_kind": by_kind,
+            "snapshots": chain.len(),
+            "files_changed": files.len(),
+            "records": records.len(),
+            "context_records": context_records,
+            "unknown_records": unknown,
+            "skipped_journal_lines": skipped_lines,
+        },
+        "tokens": tokens,
+        "members": members,
+        "security": report,
+    })
+}

@@ -1,0 +1,56 @@
+//! The command-line interfaces of the binaries, as clap definitions plus the glue that runs them.
+//!
+//! The definitions live in the library (not in `bins/`) so that `man/` and `completions/` can be
+//! generated from them and checked by a test. Exit codes follow STYLE.md: 0 ok, 1 user error or
+//! nothing found, 2 usage (clap), 255 bug; a closed pipe on stdout exits quietly.
+
+pub mod trace;
+pub mod trail;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Opens the repository the way git does for a subcommand: `GIT_DIR`/`GIT_WORK_TREE` when git set
+/// them, else discovery upwards from the current directory.
+pub fn open_repo() -> anyhow::Result<git2::Repository> {
+    git2::Repository::open_from_env().map_err(|e| {
+        let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default();
+        anyhow::anyhow!("not a git repository (or any parent up to /): {cwd}\nhint: run this inside the repository whose agent sessions you want ({})", e.message())
+    })
+}
+
+/// Runs a command body with a buffered stdout and maps its outcome to an exit code.
+pub fn run(body: impl FnOnce(&mut dyn Write) -> anyhow::Result<ExitCode>) -> ExitCode {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let code = body(&mut out);
+        let flushed = out.flush();
+        match (code, flushed) {
+            (Ok(code), Ok(())) => Ok(code),
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(e.into()),
+        }
+    }));
+    match result {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            let text = format!("{e:#}");
+            let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+            eprintln!("error: {first}");
+            if !rest.is_empty() {
+                eprintln!("{rest}");
+            }
+            ExitCode::from(1)
+        }
+        Err(_) => ExitCode::from(255),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,143 @@
+//! `git trail`: the change layer of captured sessions.
+
+use crate::{capture, read, render, store, trail};
+use clap::{Args, Parser, Subcommand};
+use git2::Oid;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Snapshots and patches of agent sessions
+///
+/// Every step of a session that changed the working tree has a snapshot commit on
+/// refs/traces/trails/<session>; `git trail log` walks that chain and `git trail diff` prints the
+/// patch a step (or the whole session) produced.
+#[derive(Parser, Debug)]
+#[command(name = "git-trail", bin_name = "git trail", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Log(LogArgs),
+    Diff(DiffArgs),
+    Hook(HookArgs),
+}
+
+/// Show the snapshot chain of a session, newest first
+///
+/// One entry per snapshot commit: its id, `step N: <tool> <summary>`, `[external]` for changes
+/// made outside the agent between its steps, and the files it changed.
+///
+/// Example: git trail log 3f9a
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// A session id or unique prefix.
+    pub session: String,
+    /// Print a JSON array, oldest snapshot first (commit, step, external, subject, files, added, removed).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Print the patch a step produced, or a whole session's
+///
+/// `<session>:<step>` prints the diff from the previous snapshot to that step's snapshot;
+/// `<session>` prints the diff from the session's starting point to its last snapshot. The output
+/// is a git patch (`git apply` takes it).
+///
+/// Examples: git trail diff 3f9a:12, git trail diff 3f9a
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// A session id or unique prefix, optionally with `:<step>`.
+    pub address: String,
+}
+
+/// Run from the git hooks `git trace init` installs (not by you)
+///
+/// post-commit and post-rewrite seal the sessions that have new evidence. They never fail the git
+/// command that ran them.
+#[derive(Args, Debug)]
+pub struct HookArgs {
+    /// The git hook: post-commit or post-rewrite.
+    #[arg(value_parser = ["post-commit", "post-rewrite"])]
+    pub hook: String,
+    /// Arguments git passed to the hook (post-rewrite: amend or rebase).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Runs `git trail` with parsed arguments.
+pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Hook(_) => {
+            // No evidence store, nothing to seal: the common case costs one directory lookup.
+            if let Ok(repo) = super::open_repo() {
+                if read::has_traces(&repo) {
+                    let traces = store::Traces::of(&repo);
+                    for (session, e) in capture::seal_pending(&repo) {
+                        store::log_error(&traces, &session, "post-commit", &e.to_string());
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log(args) => {
+            let repo = super::open_repo()?;
+            capture::seal_pending(&repo);
+            let addr = read::resolve(&repo, &args.session)?;
+            let trace = read::load_trace(&repo, &addr.session)?;
+            let chain = store::read_chain(&repo, &addr.session)?;
+            let mut entries = Vec::with_capacity(chain.len());
+            for link in &chain {
+                let step = trace
+                    .steps
+                    .iter()
+                    .find(|s| s.snapshot.as_deref() == Some(link.commit.to_string().as_str()))
+                    .map(|s| s.index);
+                let files = trail::diff_trees(&repo, link.parent_tree, link.tree)?;
+                entries.push(render::LogEntry::new(link, step, &files));
+            }
+            if args.json {
+                render::json_pretty(out, &entries)?;
+            } else {
+                render::trail_log(out, &entries)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff(args) => {
+            let repo = super::open_repo()?;
+            capture::seal_pending(&repo);
+            let addr = read::resolve(&repo, &args.address)?;
+            let trace = read::load_trace(&repo, &addr.session)?;
+            match addr.step {
+                Some(i) => {
+                    let step = read::step(&trace, i)?;
+                    let Some(snapshot) = &step.snapshot else {
+                        eprintln!("step {}:{i} ({} {}) changed no files", addr.session, step.kind.as_str(), step.tool.as_deref().unwrap_or(""));
+                        return Ok(ExitCode::from(1));
+                    };
+                    out.write_all(&snapshot_patch(&repo, snapshot)?)?;
+                }
+                None => {
+                    let chain = store::read_chain(&repo, &addr.session)?;
+                    let (Some(first), Some(last)) = (chain.first(), chain.last()) else {
+                        eprintln!("session {} changed no files", addr.session);
+                        return Ok(ExitCode::from(1));
+                    };
+                    trail::write_patch(&repo, first.parent_tree, last.tree, out)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The patch of one snapshot commit against its parent.
+pub(crate) fn snapshot_patch(repo: &git2::Repository, snapshot: &str) -> anyhow::Result<Vec<u8>> {
+    let commit = repo.find_commit(Oid::from_str(snapshot)?)?;
+    let parent_tree = commit.parent(0).ok().map(|p| p.tree_id());
+    let mut buf = Vec::new();
+    trail::write_patch(repo, parent_tree, commit.tree_id(), &mut buf)?;
+    Ok(buf)
+}

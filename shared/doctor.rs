@@ -1,0 +1,143 @@
+//! `git trace doctor`: what is wired, what is stored, what is broken and the command that fixes it.
+//!
+//! Doctor also recovers: it seals sessions left unsealed (say, by a hook killed mid-seal) before
+//! reporting, so a healthy report means every captured event is readable.
+
+use crate::store::{self, Traces, SESSIONS_PREFIX, TRAILS_PREFIX};
+use crate::{capture, setup};
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub version: &'static str,
+    pub healthy: bool,
+    pub store: String,
+    pub wiring: Wiring,
+    pub sessions: usize,
+    pub trails: usize,
+    pub unsealed: Vec<String>,
+    pub recent_errors: Vec<store::ErrorLine>,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Wiring {
+    pub hooks_dir: String,
+    pub post_commit: bool,
+    pub post_rewrite: bool,
+    pub claude_settings: Vec<String>,
+    pub claude_events_missing: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// Something broken, and the command that fixes it.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    pub problem: String,
+    pub fix: String,
+}
+
+pub fn check(repo: &git2::Repository) -> Report {
+    let traces = Traces::of(repo);
+    let mut problems = Vec::new();
+    for (session, e) in capture::seal_pending(repo) {
+        problems.push(Problem {
+            problem: format!("session {session} cannot be sealed: {e}"),
+            fix: "run 'git trace doctor' again; if it persists, see .git/traces/errors.log".into(),
+        });
+    }
+    let status = setup::status(repo);
+    if !status.post_commit || !status.post_rewrite || !status.hooks_executable {
+        problems.push(Problem {
+            problem: format!("git hooks in {} are not fully wired", status.hooks_dir.display()),
+            fix: "git trace init".into(),
+        });
+    }
+    let claude_settings: Vec<String> = [&status.claude_repo, &status.claude_global]
+        .into_iter()
+        .flatten()
+        .map(|p| p.display().to_string())
+        .collect();
+    if claude_settings.is_empty() {
+        problems.push(Problem {
+            problem: "Claude Code hooks are not wired (neither .claude/settings.json nor ~/.claude/settings.json)".into(),
+            fix: "git trace init --agent claude".into(),
+        });
+    } else if !status.claude_events_missing.is_empty() {
+        problems.push(Problem {
+            problem: format!("Claude Code hooks miss events: {}", status.claude_events_missing.join(", ")),
+            fix: "git trace init --agent claude".into(),
+        });
+    }
+    let (mut sessions, mut trails) = (0, 0);
+    if let Ok(refs) = repo.references_glob("refs/traces/*") {
+        for r in refs.flatten() {
+            let name = r.name().unwrap_or_default().to_string();
+            if r.peel_to_commit().is_err() {
+                problems.push(Problem {
+                    problem: format!("{name} does not point to a commit"),
+                    fix: format!("git update-ref -d {name}"),
+                });
+                continue;
+            }
+            if name.starts_with(SESSIONS_PREFIX) {
+                sessions += 1;
+            } else if name.starts_with(TRAILS_PREFIX) {
+                trails += 1;
+            }
+        }
+    }
+    let unsealed = store::dirty_sessions(&traces);
+    Report {
+        version: env!("CARGO_PKG_VERSION"),
+        healthy: problems.is_empty(),
+        store: traces.dir.display().to_string(),
+        wiring: Wiring {
+            hooks_dir: status.hooks_dir.display().to_string(),
+            post_commit: status.post_commit,
+            post_rewrite: status.post_rewrite,
+            claude_settings,
+            claude_events_missing: status.claude_events_missing.iter().map(|s| s.to_string()).collect(),
+            notes: status.notes,
+        },
+        sessions,
+        trails,
+        unsealed,
+        recent_errors: store::recent_errors(&traces, 5),
+        problems,
+    }
+}
+
+pub fn render(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+    let yes = |b: bool| if b { "wired" } else { "missing" };
+    writeln!(out, "git-traces {}", r.version)?;
+    writeln!(out, "store        {}", r.store)?;
+    writeln!(out, "post-commit  {} ({})", yes(r.wiring.post_commit), r.wiring.hooks_dir)?;
+    writeln!(out, "post-rewrite {}", yes(r.wiring.post_rewrite))?;
+    if r.wiring.claude_settings.is_empty() {
+        writeln!(out, "claude       missing")?;
+    }
+    for s in &r.wiring.claude_settings {
+        writeln!(out, "claude       wired ({s})")?;
+    }
+    writeln!(out, "sessions     {} sealed, {} trails, {} unsealed", r.sessions, r.trails, r.unsealed.len())?;
+    for note in &r.wiring.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    if !r.recent_errors.is_empty() {
+        writeln!(out, "\nrecent hook errors (.git/traces/errors.log):")?;
+        for e in &r.recent_errors {
+            writeln!(out, "  {}", e.line)?;
+        }
+    }
+    if r.problems.is_empty() {
+        writeln!(out, "\nok: nothing to fix")?;
+    } else {
+        writeln!(out)?;
+        for p in &r.problems {
+            writeln!(out, "problem: {}\n    fix: {}", p.problem, p.fix)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! Finding and loading sealed sessions for the read commands.
+//!
+//! Session ids may be abbreviated to any unique prefix, as git does with object names; a step is
+//! addressed as `<session>:<step>`. Reading first seals whatever the hooks journaled since the last
+//! seal, so what is shown is never behind what was captured.
+
+use crate::model::{Step, Trace};
+use crate::store::{self, Traces, SESSIONS_PREFIX};
+use git2::Repository;
+use serde_json::Value;
+
+/// Errors the read commands report to the user.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no session matches '{spec}'{}", candidates_hint(.known))]
+    Unknown { spec: String, known: Vec<String> },
+    #[error("session id '{spec}' is ambiguous:\n{}\nhint: use more characters of the id", indent_list(.candidates))]
+    Ambiguous { spec: String, candidates: Vec<String> },
+    #[error("'{spec}' is not a session address\nhint: use <session>[:<step>], e.g. 3f9a or 3f9a:12")]
+    BadAddress { spec: String },
+    #[error("session {session} has no step {step} (it has {count} steps, 0 to {last})", last = .count.saturating_sub(1))]
+    NoStep { session: String, step: u64, count: usize },
+    #[error("session {session}: {what} is unreadable: {reason}\nhint: run 'git trace doctor'")]
+    Corrupt { session: String, what: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error(transparent)]
+    Git(#[from] git2::Error),
+}
+
+fn indent_list(items: &[String]) -> String {
+    items.iter().map(|c| format!("  {c}")).collect::<Vec<_>>().join("\n")
+}
+
+fn candidates_hint(known: &[String]) -> String {
+    if known.is_empty() {
+        "\nhint: no sessions are captured in this repository yet; run 'git trace init', or 'git trace import'".into()
+    } else {
+        format!("\nhint: known sessions include:\n{}", indent_list(&known[..known.len().min(5)]))
+    }
+}
+
+/// A parsed `<session>[:<step>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub session: String,
+    pub step: Option<u64>,
+}
+
+/// Every sealed session id, sorted.
+pub fn session_ids(repo: &Repository) -> Result<Vec<String>, Error> {
+    let mut ids = Vec::new();
+    for r in repo.references_glob(&format!("{SESSIONS_PREFIX}*"))? {
+        if let Some(name) = r?.name() {
+            ids.push(name.trim_start_matches(SESSIONS_PREFIX).to_string());
+        }
+    }
+    ids.sort();
+    Ok(ids)
+}
+
+/// Resolves a (possibly abbreviated) `<session>[:<step>]` against the sealed sessions.
+pub fn resolve(repo: &Repository, spec: &str) -> Result<Address, Error> {
+    let (id, step) = match spec.rsplit_once(':') {
+        Some((id, step)) => {
+            let step = step.parse::<u64>().map_err(|_| Error::BadAddress { spec: spec.into() })?;
+            (id, Some(step))
+        }
+        None => (spec, None),
+    };
+    if id.is_empty() {
+        return Err(Error::BadAddress { spec: spec.into() });
+    }
+    let ids = session_ids(repo)?;
+    if ids.iter().any(|s| s == id) {
+        return Ok(Address { session: id.into(), step });
+    }
+    let matches: Vec<String> = ids.iter().filter(|s| s.starts_with(id)).cloned().collect();
+    match matches.len() {
+        1 => Ok(Address { session: matches[0].clone(), step }),
+        0 => Err(Error::Unknown { spec: spec.into(), known: ids }),
+        _ => Err(Error::Ambiguous { spec: spec.into(), candidates: matches }),
+    }
+}
+
+/// Loads a sealed session's `trace.json`.
+pub fn load_trace(repo: &Repository, session: &str) -> Result<Trace, Error> {
+    let corrupt = |what: &str, reason: String| Error::Corrupt { session: session.into(), what: what.into(), reason };
+    let seal = store::sealed_commit(repo, session)?.ok_or_else(|| Error::Unknown { spec: session.into(), known: Vec::new() })?;
+    let bytes = store::read_member(repo, seal, "trace.json")?.ok_or_else(|| corrupt("trace.json", "missing from the bucket".into()))?;
+    serde_json::from_slice(&bytes).map_err(|e| corrupt("trace.json", e.to_string()))
+}
+
+/// One step of a loaded trace, or a [`Error::NoStep`].
+pub fn step(trace: &Trace, index: u64) -> Result<&Step, Error> {
+    trace.steps.get(index as usize).ok_or(Error::NoStep {
+        session: trace.id.clone(),
+        step: index,
+        count: trace.steps.len(),
+    })
+}
+
+/// A row of `git trace list` (JSON contract: `id`, `harness`, `started_at`, `ended_at`, `steps`,
+/// `files_changed`, `prompt` are always present).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionSummary {
+    pub id: String,
+    pub harness: String,
+    pub started_at: String,
+    pub ended_at: String,
+    pub steps: u64,
+    pub files_changed: u64,
+    pub prompt: Option<String>,
+    pub models: Vec<String>,
+    pub snapshots: u64,
+}
+
+/// Every sealed session, newest first, read from the small `manifest.json` of each bucket.
+pub fn list(repo: &Repository) -> Result<Vec<SessionSummary>, Error> {
+    let mut out = Vec::new();
+    for id in session_ids(repo)? {
+        let Some(seal) = store::sealed_commit(repo, &id)? else { continue };
+        let manifest: Value = store::read_member(repo, seal, "manifest.json")?
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Value::Null);
+        let s = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
+        out.push(SessionSummary {
+            id: id.clone(),
+            harness: s("harness"),
+            started_at: s("started_at"),
+            ended_at: s("ended_at"),
+            steps: manifest["counts"]["steps"].as_u64().unwrap_or(0),
+            files_changed: manifest["counts"]["files_changed"].as_u64().unwrap_or(0),
+            prompt: manifest["prompt"].as_str().map(str::to_string),
+            models: manifest["models"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+            snapshots: manifest["counts"]["snapshots"].as_u64().unwrap_or(0),
+        });
+    }
+    out.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(a.id.cmp(&b.id)));
+    Ok(out)
+}
+
+/// Whether this repository has any evidence store at all.
+pub fn has_traces(repo: &Repository) -> bool {
+    Traces::of(repo).exists()
+}

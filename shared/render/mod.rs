@@ -1,0 +1,205 @@
+//! Human-readable output of the read commands. JSON output is the serde form of the same data
+//! and is written by the callers with [`json_line`]/[`json_pretty`].
+
+use crate::model::{Content, Step, Trace};
+use crate::read::SessionSummary;
+use crate::store::ChainLink;
+use serde_json::Value;
+use std::io::{self, Write};
+
+/// The first 7 characters of an object id, as git abbreviates.
+pub fn short(oid: &str) -> &str {
+    &oid[..oid.len().min(7)]
+}
+
+fn time(t: &str) -> &str {
+    // 2026-11-25T00:34:56.263Z → 2026-11-25 00:34:56
+    if t.len() >= 19 {
+        &t[..19]
+    } else {
+        t
+    }
+}
+
+/// `git trace list`: one session a line, newest first.
+pub fn session_list(out: &mut dyn Write, sessions: &[SessionSummary]) -> io::Result<()> {
+    for s in sessions {
+        writeln!(
+            out,
+            "{}  {:<7} {}  {:>4} steps  {:>3} files  {}",
+            short(&s.id),
+            s.harness,
+            time(&s.started_at).replace('T', " "),
+            s.steps,
+            s.files_changed,
+            s.prompt.as_deref().unwrap_or("(no prompt)")
+        )?;
+    }
+    Ok(())
+}
+
+/// `git trace show <id>`: the header and one line per step.
+pub fn trace(out: &mut dyn Write, trace: &Trace) -> io::Result<()> {
+    let version = trace.harness_version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+    writeln!(out, "session {}", trace.id)?;
+    writeln!(out, "harness {}{version}{}", trace.harness, models(&trace.models))?;
+    writeln!(
+        out,
+        "time    {} .. {}",
+        time(&trace.started_at).replace('T', " "),
+        time(&trace.ended_at).replace('T', " ")
+    )?;
+    if let Some(base) = &trace.base {
+        writeln!(out, "base    {}", short(base))?;
+    }
+    writeln!(out)?;
+    for step in &trace.steps {
+        step_line(out, step)?;
+    }
+    Ok(())
+}
+
+fn models(models: &[String]) -> String {
+    if models.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", models.join(", "))
+    }
+}
+
+fn step_line(out: &mut dyn Write, step: &Step) -> io::Result<()> {
+    let snapshot = step.snapshot.as_deref().map(short).unwrap_or("");
+    writeln!(
+        out,
+        "{:>4}  {:<6} {:<10} {:<7}  {}",
+        step.index,
+        step.kind.as_str(),
+        step.tool.as_deref().unwrap_or(""),
+        snapshot,
+        step.summary
+    )
+}
+
+/// `git trace show <id>:<step>`: everything about one step, then its patch.
+pub fn step(out: &mut dyn Write, session: &str, step: &Step, patch: Option<&[u8]>) -> io::Result<()> {
+    writeln!(out, "step {}:{}  {}{}", short(session), step.index, step.kind.as_str(), step.tool.as_deref().map(|t| format!(" {t}")).unwrap_or_default())?;
+    writeln!(out, "summary  {}", step.summary)?;
+    writeln!(out, "time     {}", time(&step.started_at).replace('T', " "))?;
+    if !step.paths.is_empty() {
+        writeln!(out, "paths    {}", step.paths.join(", "))?;
+    }
+    if let Some(s) = &step.snapshot {
+        writeln!(out, "snapshot {}{}", s, if step.external { " (external: changes made outside the agent)" } else { "" })?;
+    }
+    if let Some(model) = step.meta.get("model").and_then(Value::as_str) {
+        writeln!(out, "model    {model}")?;
+    }
+    if let Some(input) = &step.input {
+        writeln!(out, "\ninput:")?;
+        indented(out, &input_text(input))?;
+    }
+    if let Some(text) = &step.text {
+        writeln!(out, "\ntext:")?;
+        content(out, text)?;
+    }
+    if let Some(output) = &step.output {
+        writeln!(out, "\noutput:")?;
+        content(out, output)?;
+    }
+    if let Some(patch) = patch {
+        writeln!(out, "\npatch:")?;
+        out.write_all(patch)?;
+    }
+    Ok(())
+}
+
+fn input_text(input: &Value) -> String {
+    match input {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
+
+fn content(out: &mut dyn Write, c: &Content) -> io::Result<()> {
+    if c.binary {
+        return writeln!(out, "  [binary, {} bytes, blobs/{}]", c.bytes, c.blob.as_deref().unwrap_or("?"));
+    }
+    indented(out, &c.text)?;
+    if let Some(blob) = &c.blob {
+        writeln!(out, "  [excerpt of {} bytes; full text in blobs/{blob}]", c.bytes)?;
+    }
+    Ok(())
+}
+
+fn indented(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    for line in text.lines() {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
+}
+
+/// One entry of `git trail log`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LogEntry {
+    pub commit: String,
+    pub step: Option<u64>,
+    pub external: bool,
+    pub subject: String,
+    pub files: Vec<String>,
+    pub added: usize,
+    pub removed: usize,
+}
+
+impl LogEntry {
+    pub fn new(link: &ChainLink, step: Option<u64>, files: &[crate::trail::FilePatch]) -> LogEntry {
+        LogEntry {
+            commit: link.commit.to_string(),
+            step,
+            external: link.external,
+            subject: link.message.lines().next().unwrap_or_default().to_string(),
+            files: files.iter().map(|f| f.path.clone()).collect(),
+            added: files.iter().map(|f| f.added).sum(),
+            removed: files.iter().map(|f| f.removed).sum(),
+        }
+    }
+}
+
+/// `git trail log`: newest snapshot first, like `git log --oneline --shortstat`.
+pub fn trail_log(out: &mut dyn Write, entries: &[LogEntry]) -> io::Result<()> {
+    for e in entries.iter().rev() {
+        writeln!(
+            out,
+            "{} {}{}  ({} file{}, +{} -{})",
+            short(&e.commit),
+            e.subject,
+            if e.external { " [external]" } else { "" },
+            e.files.len(),
+            if e.files.len() == 1 { "" } else { "s" },
+            e.added,
+            e.removed
+        )?;
+        for f in &e.files {
+            writeln!(out, "    {f}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a value as one line of JSON.
+pub fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    writeln!(out)
+}
+
+/// Writes a value as indented JSON.
+pub fn json_pretty(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}

@@ -1,0 +1,313 @@
+//! Claude Code hook entries in `settings.json` (formats/claude.md §1).
+//!
+//! The file belongs to the user and often holds permissions, env and hooks of other tools. It is
+//! parsed into an order-keeping map, only entries whose command is ours are added or removed, and
+//! it is rewritten only when that changes something, so a second `init` leaves every byte as it was.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use super::{Change, Error, Scope, Wiring};
+
+/// Every event the Claude capture records, in the order they are added to a settings file.
+const EVENTS: [&str; 8] = [
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "Stop",
+    "SessionEnd",
+    "PreCompact",
+    "SubagentStop",
+];
+/// Events whose groups filter by tool name; `"*"` asks for every tool.
+const TOOL_EVENTS: [&str; 2] = ["PreToolUse", "PostToolUse"];
+/// A command is ours when it starts with one of these, whatever event or arguments follow: users
+/// who spell the binary `git-trace` keep their entry instead of getting a duplicate.
+const OUR_COMMANDS: [&str; 2] = ["git trace hook claude", "git-trace hook claude"];
+const TIMEOUT_SECS: u64 = 30;
+const REPO_SETTINGS: &str = ".claude/settings.json";
+
+fn settings_path(
+    repo: &git2::Repository,
+    scope: Scope,
+    home: Option<&Path>,
+) -> Result<PathBuf, Error> {
+    match scope {
+        Scope::Repo => Ok(repo.workdir().ok_or(Error::Bare)?.join(REPO_SETTINGS)),
+        Scope::Global => Ok(home
+            .ok_or_else(|| Error::NoHome {
+                needed_for: "~/.claude/settings.json".to_string(),
+            })?
+            .join(".claude/settings.json")),
+    }
+}
+
+fn is_ours(command: &str) -> bool {
+    let command = command.trim_start();
+    OUR_COMMANDS.iter().any(|ours| {
+        command
+            .strip_prefix(ours)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+    })
+}
+
+fn is_our_hook(hook: &Value) -> bool {
+    hook.get("command")
+        .and_then(Value::as_str)
+        .is_some_and(is_ours)
+}
+
+fn group_has_ours(group: &Value) -> bool {
+    group
+        .get("hooks")
+        .and_then(Value::as_array)
+        .is_some_and(|hooks| hooks.iter().any(is_our_hook))
+}
+
+fn entry(event: &str) -> Value {
+    let hooks = json!([{
+        "type": "command",
+        "command": format!("git trace hook claude {event}"),
+        "timeout": TIMEOUT_SECS,
+    }]);
+    if TOOL_EVENTS.contains(&event) {
+        json!({ "matcher": "*", "hooks": hooks })
+    } else {
+        json!({ "hooks": hooks })
+    }
+}
+
+/// The parsed file, `None` when it does not exist. A blank file reads as `{}`, which is how a
+/// user's `touch` or truncation should be taken.
+fn read_settings(path: &Path) -> Result<Option<(Value, fs::Permissions)>, Error> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(Error::io("read", path)(err)),
+    };
+    let permissions = fs::metadata(path)
+        .map_err(Error::io("read", path))?
+        .permissions();
+    if bytes.trim_ascii().is_empty() {
+        return Ok(Some((Value::Object(Map::new()), permissions)));
+    }
+    let value = serde_json::from_slice(&bytes).map_err(|err| {
+        let full = err.to_string();
+        let location = format!(" at line {} column {}", err.line(), err.column());
+        Error::Parse {
+            path: path.to_path_buf(),
+            line: err.line(),
+            column: err.column(),
+            message: full.strip_suffix(&location).unwrap_or(&full).to_string(),
+        }
+    })?;
+    Ok(Some((value, permissions)))
+}
+
+fn write_settings(
+    path: &Path,
+    value: &Value,
+    permissions: Option<fs::Permissions>,
+) -> Result<(), Error> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|err| Error::Io {
+        action: "serialise",
+        path: path.to_path_buf(),
+        source: err.into(),
+    })?;
+    text.push('\n');
+    super::write_atomic(path, text.as_bytes(), permissions)
+}
+
+/// Adds our entry to every event that lacks one; returns the events it added to.
+fn add_ours(root: &mut Value, path: &Path) -> Result<Vec<&'static str>, Error> {
+    let shape = |field: String, expected| Error::Shape {
+        path: path.to_path_buf(),
+        field,
+        expected,
+    };
+    let root = root
+        .as_object_mut()
+        .ok_or_else(|| shape("the top level".to_string(), "an object"))?;
+    let hooks = root
+        .entry("hooks")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or_else(|| shape("\"hooks\"".to_string(), "an object"))?;
+    let mut added = Vec::new();
+    for event in EVENTS {
+        let groups = hooks
+            .entry(event)
+            .or_insert_with(|| Value::Array(Vec::new()))
+            .as_array_mut()
+            .ok_or_else(|| shape(format!("\"hooks\".\"{event}\""), "an array"))?;
+        if !groups.iter().any(group_has_ours) {
+            groups.push(entry(event));
+            added.push(event);
+        }
+    }
+    Ok(added)
+}
+
+/// Removes our entries, then whatever that left empty; returns whether anything was removed.
+/// Groups, events and `hooks` that were empty before are the user's and stay.
+fn remove_ours(root: &mut Value) -> bool {
+    let Some(root) = root.as_object_mut() else {
+        return false;
+    };
+    let Some(hooks) = root.get_mut("hooks").and_then(Value::as_object_mut) else {
+        return false;
+    };
+    let mut removed = false;
+    hooks.retain(|_, groups| {
+        let Some(groups) = groups.as_array_mut() else {
+            return true;
+        };
+        let mut event_removed = false;
+        groups.retain_mut(|group| {
+            let Some(hooks) = group.get_mut("hooks").and_then(Value::as_array_mut) else {
+                return true;
+            };
+            let before = hooks.len();
+            hooks.retain(|hook| !is_our_hook(hook));
+            if hooks.len() == before {
+                return true;
+            }
+            event_removed = true;
+            !hooks.is_empty()
+        });
+        removed |= event_removed;
+        !(event_removed && groups.is_empty())
+    });
+    if removed && hooks.is_empty() {
+        root.shift_remove("hooks");
+    }
+    removed
+}
+
+fn wired_events(root: &Value) -> Vec<&'static str> {
+    EVENTS
+        .into_iter()
+        .filter(|event| {
+            root.get("hooks")
+                .and_then(|hooks| hooks.get(event))
+                .and_then(Value::as_array)
+                .is_some_and(|groups| groups.iter().any(group_has_ours))
+        })
+        .collect()
+}
+
+/// A reminder for a repository settings file git does not know about yet: until it is committed
+/// (or excluded), other clones are not wired and `git status` lists it.
+fn untracked_note(repo: &git2::Repository) -> Option<&'static str> {
+    let rel = Path::new(REPO_SETTINGS);
+    let tracked = repo.index().ok()?.get_path(rel, 0).is_some();
+    let ignored = repo.status_should_ignore(rel).ok()?;
+    (!tracked && !ignored).then_some(
+        "; .claude/settings.json is untracked: commit it to share the wiring, or add it to .git/info/exclude",
+    )
+}
+
+pub(super) fn install(
+    repo: &git2::Repository,
+    scope: Scope,
+    home: Option<&Path>,
+) -> Result<Vec<Wiring>, Error> {
+    let path = settings_path(repo, scope, home)?;
+    let existing = read_settings(&path)?;
+    let (mut root, permissions) = match existing {
+        Some((root, permissions)) => (root, Some(permissions)),
+        None => (Value::Object(Map::new()), super::new_file_permissions(0o644)),
+    };
+    let added = add_ours(&mut root, &path)?;
+    let (change, mut what) = match added.len() {
+        0 => (
+            Change::AlreadyInstalled,
+            format!("Claude Code hooks ({} events)", EVENTS.len()),
+        ),
+        n if n == EVENTS.len() => (
+            Change::Installed,
+            format!("Claude Code hooks ({n} events)"),
+        ),
+        _ => (
+            Change::Updated,
+            format!("Claude Code hooks (added {})", added.join(", ")),
+        ),
+    };
+    if !added.is_empty() {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+        }
+        write_settings(&path, &root, permissions)?;
+    }
+    if scope == Scope::Repo {
+        what.push_str(untracked_note(repo).unwrap_or_default());
+    }
+    Ok(vec![Wiring { path, what, change }])
+}
+
+pub(super) fn uninstall(
+    repo: &git2::Repository,
+    scope: Scope,
+    home: Option<&Path>,
+) -> Result<Vec<Wiring>, Error> {
+    let path = match settings_path(repo, scope, home) {
+        Ok(path) => path,
+        // A bare repository has no worktree settings, so there is nothing to remove.
+        Err(Error::Bare) => return Ok(Vec::new()),
+        Err(err) => return Err(err),
+    };
+    let mut change = Change::NotInstalled;
+    if let Some((mut root, permissions)) = read_settings(&path)? {
+        if remove_ours(&mut root) {
+            write_settings(&path, &root, Some(permissions))?;
+            change = Change::Removed;
+        }
+    }
+    Ok(vec![Wiring {
+        path,
+        what: "Claude Code hooks".to_string(),
+        change,
+    }])
+}
+
+/// The Claude half of [`super::WiringStatus`].
+pub(super) struct ClaudeStatus {
+    pub(super) repo: Option<PathBuf>,
+    pub(super) global: Option<PathBuf>,
+    pub(super) missing: Vec<&'static str>,
+    pub(super) notes: Vec<String>,
+}
+
+pub(super) fn status(repo: &git2::Repository, home: Option<&Path>) -> ClaudeStatus {
+    let mut notes = Vec::new();
+    let mut wired = Vec::new();
+    let mut check = |scope| {
+        let path = settings_path(repo, scope, home).ok()?;
+        match read_settings(&path) {
+            Ok(Some((root, _))) => {
+                let events = wired_events(&root);
+                wired.extend(events.iter().copied());
+                (!events.is_empty()).then_some(path)
+            }
+            Ok(None) => None,
+            Err(err) => {
+                notes.push(err.to_string());
+                None
+            }
+        }
+    };
+    let repo_settings = check(Scope::Repo);
+    let global_settings = check(Scope::Global);
+    ClaudeStatus {
+        repo: repo_settings,
+        global: global_settings,
+        missing: EVENTS
+            .into_iter()
+            .filter(|event| !wired.contains(event))
+            .collect(),
+        notes,
+    }
+}

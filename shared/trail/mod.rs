@@ -1,0 +1,11 @@
+//! The change layer: snapshots of the working tree after each step and the patches between them.
+//!
+//! Owns the trail commit format on `refs/traces/trails/<session>` (a contract): one commit per step
+//! that changed the tree, message `step N: <tool> <summary>` with `Trace-Session:` and `Trace-Step:`
+//! trailers, the first commit's parent being `HEAD` when the session started.
+
+mod patch;
+mod snapshot;
+
+pub use patch::{diff_trees, write_patch, FilePatch};
+pub use snapshot::{commit_message, full_tree, named_tree, snapshot_commit, trailer, PathChange};

@@ -1,0 +1,104 @@
+//! The patch a step produced: the diff from its parent snapshot to its own.
+
+use git2::{Delta, DiffFormat, DiffOptions, Oid, Repository};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+
+/// One file of a step's patch, as stored in `trail.jsonl.gz`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilePatch {
+    /// The path, lossily decoded when it is not UTF-8 (then `path_hex` holds the exact bytes).
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_hex: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    /// `added`, `modified`, `deleted`, `renamed`, `typechange`.
+    pub status: String,
+    pub added: usize,
+    pub removed: usize,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub binary: bool,
+    /// Unified diff text of this file (lossy for non-UTF-8 content, whose bytes `git trail diff` prints).
+    pub patch: String,
+}
+
+fn diff<'r>(repo: &'r Repository, old: Option<Oid>, new: Oid) -> Result<git2::Diff<'r>, git2::Error> {
+    let old = old.map(|o| repo.find_tree(o)).transpose()?;
+    let new = repo.find_tree(new)?;
+    let mut opts = DiffOptions::new();
+    opts.context_lines(3);
+    let mut diff = repo.diff_tree_to_tree(old.as_ref(), Some(&new), Some(&mut opts))?;
+    diff.find_similar(None)?;
+    Ok(diff)
+}
+
+/// Per-file patches between two trees (`old` None: the empty tree).
+pub fn diff_trees(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Vec<FilePatch>, git2::Error> {
+    let diff = diff(repo, old, new)?;
+    let mut files = Vec::new();
+    for idx in 0..diff.deltas().len() {
+        let Some(mut patch) = git2::Patch::from_diff(&diff, idx)? else {
+            continue;
+        };
+        let delta = patch.delta();
+        let path_bytes = delta.new_file().path_bytes().or(delta.old_file().path_bytes()).unwrap_or_default();
+        let (path, path_hex) = match std::str::from_utf8(path_bytes) {
+            Ok(p) => (p.to_string(), None),
+            Err(_) => (
+                String::from_utf8_lossy(path_bytes).into_owned(),
+                Some(path_bytes.iter().map(|b| format!("{b:02x}")).collect()),
+            ),
+        };
+        let status = match delta.status() {
+            Delta::Added => "added",
+            Delta::Deleted => "deleted",
+            Delta::Renamed => "renamed",
+            Delta::Typechange => "typechange",
+            _ => "modified",
+        };
+        let old_path = (delta.status() == Delta::Renamed)
+            .then(|| delta.old_file().path_bytes().map(|p| String::from_utf8_lossy(p).into_owned()))
+            .flatten();
+        let binary = delta.flags().is_binary();
+        let (_, added, removed) = patch.line_stats()?;
+        let text = patch.to_buf()?;
+        files.push(FilePatch {
+            path,
+            path_hex,
+            old_path,
+            status: status.to_string(),
+            added,
+            removed,
+            binary,
+            patch: String::from_utf8_lossy(&text).into_owned(),
+        });
+    }
+    Ok(files)
+}
+
+/// Writes the git-style patch between two trees, byte for byte.
+pub fn write_patch(repo: &Repository, old: Option<Oid>, new: Oid, out: &mut dyn Write) -> anyhow::Result<()> {
+    let diff = diff(repo, old, new)?;
+    let mut err = None;
+    diff.print(DiffFormat::Patch, |_, _, line| {
+        let origin = line.origin();
+        let res = if matches!(origin, '+' | '-' | ' ') {
+            out.write_all(&[origin as u8]).and_then(|_| out.write_all(line.content()))
+        } else {
+            out.write_all(line.content())
+        };
+        match res {
+            Ok(()) => true,
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        }
+    })
+    .or_else(|e| if err.is_some() { Ok(()) } else { Err(e) })?;
+    match err {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}

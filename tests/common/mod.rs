@@ -1,0 +1,175 @@
+//! Test support: real repositories in temp dirs, driven by the real `git` and the built binaries,
+//! with the environment pinned (jj's and git-branchless's hygiene) so runs are repeatable.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::io::Write;
+
+pub struct TestRepo {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub home: PathBuf,
+}
+
+/// The directory holding the built `git-trace` and `git-trail`.
+pub fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_git-trace")).parent().unwrap().to_path_buf()
+}
+
+/// Applies the pinned environment to a command.
+pub fn pin_env(cmd: &mut Command, home: &Path) {
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    cmd.env_clear()
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
+        .env("GIT_AUTHOR_NAME", "Test Author")
+        .env("GIT_AUTHOR_EMAIL", "author@example.com")
+        .env("GIT_COMMITTER_NAME", "Test Committer")
+        .env("GIT_COMMITTER_EMAIL", "committer@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_EDITOR", ":")
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC");
+}
+
+impl TestRepo {
+    /// An empty repository on branch `main` (unborn HEAD).
+    pub fn empty() -> TestRepo {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        let repo = TestRepo { _dir: dir, root, home };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// A repository with one commit holding `files`.
+    pub fn with_files(files: &[(&str, &str)]) -> TestRepo {
+        let repo = TestRepo::empty();
+        for (path, content) in files {
+            repo.write(path, content);
+        }
+        repo.git(&["add", "-A"]);
+        repo.git(&["commit", "-q", "-m", "initial"]);
+        repo
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    pub fn cmd(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        pin_env(&mut cmd, &self.home);
+        cmd.current_dir(&self.root);
+        cmd
+    }
+
+    /// Runs git and returns its stdout; panics (with stderr) when it fails.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = self.cmd("git").args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs `git <args>` and returns the whole output, success or not.
+    pub fn git_output(&self, args: &[&str]) -> Output {
+        self.cmd("git").args(args).output().unwrap()
+    }
+
+    /// `git trace <args>` through git's own dispatch; panics when it fails.
+    pub fn trace(&self, args: &[&str]) -> String {
+        let mut all = vec!["trace"];
+        all.extend_from_slice(args);
+        self.git(&all)
+    }
+
+    pub fn trail(&self, args: &[&str]) -> String {
+        let mut all = vec!["trail"];
+        all.extend_from_slice(args);
+        self.git(&all)
+    }
+
+    /// `git trace show <id> --json`.
+    pub fn show_json(&self, address: &str) -> Value {
+        serde_json::from_str(&self.trace(&["show", address, "--json"])).unwrap()
+    }
+
+    /// Feeds one hook payload to `git-trace hook claude <event>` from `cwd`; asserts it exits 0
+    /// and prints nothing.
+    pub fn hook_in(&self, cwd: &Path, event: &str, payload: &Value) {
+        let out = self.hook_raw(cwd, event, payload.to_string().as_bytes());
+        assert!(out.status.success(), "hook {event} exited {:?}", out.status);
+        assert!(out.stdout.is_empty(), "hook {event} printed {:?}", String::from_utf8_lossy(&out.stdout));
+    }
+
+    pub fn hook(&self, event: &str, payload: &Value) {
+        self.hook_in(&self.root.clone(), event, payload);
+    }
+
+    pub fn hook_raw(&self, cwd: &Path, event: &str, stdin: &[u8]) -> Output {
+        let mut child = self
+            .cmd("git-trace")
+            .args(["hook", "claude", event])
+            .current_dir(cwd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    pub fn traces_dir(&self) -> PathBuf {
+        self.root.join(".git/traces")
+    }
+
+    pub fn errors_log(&self) -> String {
+        std::fs::read_to_string(self.traces_dir().join("errors.log")).unwrap_or_default()
+    }
+
+    /// The user's view: HEAD, index tree, stash and status, to compare before and after capture.
+    pub fn user_state(&self) -> (String, String, String, String) {
+        let head = self.git_output(&["rev-parse", "-q", "--verify", "HEAD"]);
+        (
+            String::from_utf8_lossy(&head.stdout).into_owned(),
+            self.git(&["write-tree"]),
+            String::from_utf8_lossy(&self.git_output(&["stash", "list"]).stdout).into_owned(),
+            self.git(&["status", "--porcelain", "--untracked-files=all"]),
+        )
+    }
+}
+
+/// A minimal Claude Code payload for `session` in `cwd`.
+pub fn payload(session: &str, cwd: &Path, event: &str, extra: Value) -> Value {
+    let mut v = serde_json::json!({
+        "session_id": session,
+        "transcript_path": cwd.join(".no-transcript.jsonl"),
+        "cwd": cwd,
+        "hook_event_name": event,
+    });
+    if let Value::Object(extra) = extra {
+        for (k, val) in extra {
+            v[k] = val;
+        }
+    }
+    v
+}
