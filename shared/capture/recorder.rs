@@ -133,8 +133,15 @@ impl<'r> Recorder<'r> {
         }
     }
 
-    fn full_tree(&self) -> store::Result<Oid> {
-        Ok(trail::full_tree(self.repo, &self.traces.index(self.session))?)
+    fn full_tree(&mut self) -> store::Result<Oid> {
+        let known = self
+            .state
+            .index_tree
+            .as_ref()
+            .and_then(|(tree, stamp)| Some((Oid::from_str(tree).ok()?, stamp.as_str())));
+        let (tree, stamp) = trail::full_tree(self.repo, &self.traces.index(self.session), known)?;
+        self.state.index_tree = Some((tree.to_string(), stamp));
+        Ok(tree)
     }
 
     /// Commits `tree` on the trail if it differs from the last snapshot.

@@ -219,7 +219,10 @@ pub(super) fn install(
     let existing = read_settings(&path)?;
     let (mut root, permissions) = match existing {
         Some((root, permissions)) => (root, Some(permissions)),
-        None => (Value::Object(Map::new()), super::new_file_permissions(0o644)),
+        None => (
+            Value::Object(Map::new()),
+            super::new_file_permissions(0o644),
+        ),
     };
     let added = add_ours(&mut root, &path)?;
     let (change, mut what) = match added.len() {
@@ -227,10 +230,7 @@ pub(super) fn install(
             Change::AlreadyInstalled,
             format!("Claude Code hooks ({} events)", EVENTS.len()),
         ),
-        n if n == EVENTS.len() => (
-            Change::Installed,
-            format!("Claude Code hooks ({n} events)"),
-        ),
+        n if n == EVENTS.len() => (Change::Installed, format!("Claude Code hooks ({n} events)")),
         _ => (
             Change::Updated,
             format!("Claude Code hooks (added {})", added.join(", ")),
@@ -309,5 +309,302 @@ pub(super) fn status(repo: &git2::Repository, home: Option<&Path>) -> ClaudeStat
             .filter(|event| !wired.contains(event))
             .collect(),
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::Fixture;
+    use super::*;
+
+    const USER_SETTINGS: &str = r#"{
+  "permissions": {
+    "allow": [
+      "Bash(cargo test:*)"
+    ]
+  },
+  "hooks": {
+    "PreToolUse": [
+      {
+        "matcher": "Bash",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "my-linter --check"
+          }
+        ]
+      }
+    ],
+    "Notification": [
+      {
+        "hooks": [
+          {
+            "type": "command",
+            "command": "notify-send claude"
+          }
+        ]
+      }
+    ]
+  },
+  "model": "opus"
+}
+"#;
+
+    fn settings(fx: &Fixture) -> PathBuf {
+        fx.root().join(".claude/settings.json")
+    }
+
+    fn write(path: &Path, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn parse(path: &Path) -> Value {
+        serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
+    }
+
+    fn keys(value: &Value) -> Vec<&str> {
+        value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect()
+    }
+
+    #[test]
+    fn new_repo_settings_get_every_event() {
+        let fx = Fixture::new();
+        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        assert_eq!(report.len(), 1);
+        assert_eq!(report[0].path, settings(&fx));
+        assert_eq!(report[0].change, Change::Installed);
+        assert!(
+            report[0].what.starts_with(
+                "Claude Code hooks (8 events); .claude/settings.json is untracked: commit it"
+            ),
+            "{}",
+            report[0].what
+        );
+        let text = fs::read_to_string(settings(&fx)).unwrap();
+        assert!(text.starts_with(
+            "{\n  \"hooks\": {\n    \"SessionStart\": [\n      {\n        \"hooks\": [\n          {\n            \"type\": \"command\",\n            \"command\": \"git trace hook claude SessionStart\",\n            \"timeout\": 30\n"
+        ), "{text}");
+        assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
+        let root = parse(&settings(&fx));
+        assert_eq!(keys(&root["hooks"]), EVENTS);
+        assert_eq!(
+            root["hooks"]["PostToolUse"],
+            json!([{"matcher": "*", "hooks": [{"type": "command", "command": "git trace hook claude PostToolUse", "timeout": 30}]}])
+        );
+        assert_eq!(root["hooks"]["Stop"][0].get("matcher"), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(settings(&fx)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
+    }
+
+    #[test]
+    fn merge_keeps_user_settings_hooks_and_order_and_is_idempotent() {
+        let fx = Fixture::new();
+        write(&settings(&fx), USER_SETTINGS);
+        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        assert_eq!(report[0].change, Change::Installed);
+
+        let root = parse(&settings(&fx));
+        let before: Value = serde_json::from_str(USER_SETTINGS).unwrap();
+        assert_eq!(keys(&root), ["permissions", "hooks", "model"]);
+        assert_eq!(root["permissions"], before["permissions"]);
+        assert_eq!(root["model"], "opus");
+        assert_eq!(
+            keys(&root["hooks"]),
+            [
+                "PreToolUse",
+                "Notification",
+                "SessionStart",
+                "UserPromptSubmit",
+                "PostToolUse",
+                "Stop",
+                "SessionEnd",
+                "PreCompact",
+                "SubagentStop"
+            ]
+        );
+        assert_eq!(
+            root["hooks"]["PreToolUse"][0],
+            before["hooks"]["PreToolUse"][0]
+        );
+        assert_eq!(root["hooks"]["PreToolUse"][1], entry("PreToolUse"));
+        assert_eq!(
+            root["hooks"]["Notification"],
+            before["hooks"]["Notification"]
+        );
+        assert_eq!(root["hooks"]["Stop"], json!([entry("Stop")]));
+
+        let first = fs::read(settings(&fx)).unwrap();
+        let again = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        assert_eq!(again[0].change, Change::AlreadyInstalled);
+        assert_eq!(fs::read(settings(&fx)).unwrap(), first);
+    }
+
+    #[test]
+    fn an_existing_entry_of_ours_is_left_alone_not_duplicated() {
+        let fx = Fixture::new();
+        let mine = r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "  git-trace hook claude Stop --verbose"}]}]}}"#;
+        write(&settings(&fx), mine);
+        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        assert_eq!(report[0].change, Change::Updated);
+        assert!(report[0].what.starts_with("Claude Code hooks (added SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, SessionEnd, PreCompact, SubagentStop)"));
+        let root = parse(&settings(&fx));
+        let before: Value = serde_json::from_str(mine).unwrap();
+        assert_eq!(root["hooks"]["Stop"], before["hooks"]["Stop"]);
+    }
+
+    #[test]
+    fn uninstall_removes_only_ours_and_restores_the_user_file() {
+        let fx = Fixture::new();
+        write(&settings(&fx), USER_SETTINGS);
+        install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        let report = uninstall(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        assert_eq!(report[0].change, Change::Removed);
+        assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), USER_SETTINGS);
+        let again = uninstall(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        assert_eq!(again[0].change, Change::NotInstalled);
+        assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), USER_SETTINGS);
+    }
+
+    #[test]
+    fn uninstall_prunes_only_what_it_emptied() {
+        let mut root = json!({
+            "hooks": {
+                "PreToolUse": [{"matcher": "*", "hooks": [
+                    {"type": "command", "command": "audit"},
+                    {"type": "command", "command": "git trace hook claude PreToolUse"}
+                ]}],
+                "Stop": [{"hooks": [{"type": "command", "command": "git trace hook claude Stop"}]}],
+                "Notification": [{"hooks": []}],
+                "SessionEnd": []
+            }
+        });
+        assert!(remove_ours(&mut root));
+        assert_eq!(
+            root,
+            json!({
+                "hooks": {
+                    "PreToolUse": [{"matcher": "*", "hooks": [{"type": "command", "command": "audit"}]}],
+                    "Notification": [{"hooks": []}],
+                    "SessionEnd": []
+                }
+            })
+        );
+        assert!(!remove_ours(&mut root));
+
+        let fx = Fixture::new();
+        install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        uninstall(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), "{}\n");
+    }
+
+    #[test]
+    fn our_commands_are_recognised_by_prefix_only() {
+        assert!(is_ours("git trace hook claude Stop"));
+        assert!(is_ours("git-trace hook claude"));
+        assert!(!is_ours("git trace hook claudette Stop"));
+        assert!(!is_ours("echo git trace hook claude Stop"));
+        assert!(!is_ours("git trace hook codex Stop"));
+    }
+
+    #[test]
+    fn malformed_json_names_file_line_and_column_and_writes_nothing() {
+        let fx = Fixture::new();
+        let broken = "{\n  \"hooks\": {\n    \"Stop\": [\n  }\n}\n";
+        write(&settings(&fx), broken);
+        for result in [
+            install(&fx.repo, Scope::Repo, fx.home()),
+            uninstall(&fx.repo, Scope::Repo, fx.home()),
+        ] {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Parse {
+                        line: 4,
+                        column: 3,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.starts_with(&format!(
+                    "cannot parse {} at line 4, column 3: ",
+                    settings(&fx).display()
+                )),
+                "{text}"
+            );
+            assert!(!text.contains(" at line 4 column 3"), "{text}");
+            assert!(text.contains("\nhint: "), "{text}");
+        }
+        assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), broken);
+    }
+
+    #[test]
+    fn unexpected_shape_is_refused() {
+        let fx = Fixture::new();
+        write(&settings(&fx), r#"{"hooks": {"Stop": {"command": "x"}}}"#);
+        let text = install(&fx.repo, Scope::Repo, fx.home())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.starts_with(&format!(
+                "cannot merge into {}: \"hooks\".\"Stop\" is not an array",
+                settings(&fx).display()
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn global_scope_uses_the_given_home() {
+        let fx = Fixture::new();
+        let report = install(&fx.repo, Scope::Global, fx.home()).unwrap();
+        let path = fx.home.path().join(".claude/settings.json");
+        assert_eq!(report[0].path, path);
+        assert_eq!(report[0].what, "Claude Code hooks (8 events)");
+        assert_eq!(wired_events(&parse(&path)), EVENTS);
+        assert!(!settings(&fx).exists());
+        let err = install(&fx.repo, Scope::Global, None).unwrap_err();
+        assert!(err.to_string().contains("HOME is not set"), "{err}");
+    }
+
+    #[test]
+    fn no_untracked_note_when_the_file_is_ignored_or_tracked() {
+        let fx = Fixture::new();
+        write(&fx.repo.path().join("info/exclude"), ".claude/\n");
+        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        assert_eq!(report[0].what, "Claude Code hooks (8 events)");
+
+        let fx = Fixture::new();
+        install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        let mut index = fx.repo.index().unwrap();
+        index.add_path(Path::new(REPO_SETTINGS)).unwrap();
+        index.write().unwrap();
+        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        assert_eq!(report[0].what, "Claude Code hooks (8 events)");
+    }
+
+    #[test]
+    fn bare_repository_has_no_repo_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init_bare(dir.path()).unwrap();
+        let err = install(&repo, Scope::Repo, None).unwrap_err();
+        assert!(matches!(err, Error::Bare));
+        assert!(err
+            .to_string()
+            .contains("hint: use 'git trace init --global'"));
+        assert_eq!(uninstall(&repo, Scope::Repo, None).unwrap(), []);
     }
 }

@@ -306,15 +306,15 @@ fn is_executable(_meta: &fs::Metadata) -> bool {
 }
 
 /// The report line's text, with what the user may need to act on.
-fn describe(hook: Hook, dir: &HooksDir, chained: bool, executable: bool) -> String {
-    let mut what = format!("{} hook", hook.name());
-    if chained {
+fn describe(plan: &Plan, dir: &HooksDir) -> String {
+    let mut what = format!("{} hook", plan.hook.name());
+    if plan.chained {
         what.push_str(", ahead of the lines already there");
     }
-    if !executable {
+    if !plan.executable {
         what.push_str("; the file is not executable, so git skips it: run chmod +x on it");
     }
-    if let Some(rel) = &dir.tracked {
+    if let (Some(rel), Some(_)) = (&dir.tracked, &plan.write) {
         what.push_str(&format!(
             "; core.hooksPath {} is a tracked directory, so the change shows in git status",
             rel.display()
@@ -342,7 +342,8 @@ pub(super) fn install(repo: &git2::Repository, home: Option<&Path>) -> Result<Ve
         let path = dir.path.join(hook.name());
         let existing = read_hook(&path)?;
         let (bytes, change) = with_block(existing.as_deref(), hook, &path)?;
-        let chained = change == Change::Installed && existing.as_ref().is_some_and(|c| !c.is_empty());
+        let chained =
+            change == Change::Installed && existing.as_ref().is_some_and(|c| !c.is_empty());
         let (permissions, executable) = match existing {
             Some(_) => {
                 let meta = fs::metadata(&path).map_err(Error::io("read", &path))?;
@@ -364,10 +365,10 @@ pub(super) fn install(repo: &git2::Repository, home: Option<&Path>) -> Result<Ve
     let mut report = Vec::new();
     for plan in plans {
         if let Some(bytes) = &plan.write {
-            super::write_atomic(&plan.path, bytes, plan.permissions)?;
+            super::write_atomic(&plan.path, bytes, plan.permissions.clone())?;
         }
         report.push(Wiring {
-            what: describe(plan.hook, &dir, plan.chained, plan.executable),
+            what: describe(&plan, &dir),
             path: plan.path,
             change: plan.change,
         });
@@ -375,7 +376,10 @@ pub(super) fn install(repo: &git2::Repository, home: Option<&Path>) -> Result<Ve
     Ok(report)
 }
 
-pub(super) fn uninstall(repo: &git2::Repository, home: Option<&Path>) -> Result<Vec<Wiring>, Error> {
+pub(super) fn uninstall(
+    repo: &git2::Repository,
+    home: Option<&Path>,
+) -> Result<Vec<Wiring>, Error> {
     let dir = hooks_dir(repo, home)?;
     let mut plans = Vec::new();
     for hook in Hook::ALL {
@@ -577,7 +581,9 @@ mod tests {
         );
         assert_eq!(mode(&path), 0o755);
         assert_eq!(mode(&hooks(&fx).join("post-rewrite")), 0o755);
-        assert!(read(&hooks(&fx).join("post-rewrite")).contains("git-trail hook post-rewrite \"$@\""));
+        assert!(
+            read(&hooks(&fx).join("post-rewrite")).contains("git-trail hook post-rewrite \"$@\"")
+        );
     }
 
     #[cfg(unix)]
@@ -591,9 +597,14 @@ mod tests {
         assert_eq!(report[0].change, Change::Installed);
         assert!(report[0].what.contains("ahead of the lines already there"));
         let text = read(&path);
-        assert!(text.starts_with(&format!("#!/bin/bash\n{BEGIN}\n{MANAGED}\n")), "{text}");
+        assert!(
+            text.starts_with(&format!("#!/bin/bash\n{BEGIN}\n{MANAGED}\n")),
+            "{text}"
+        );
         assert!(!text.contains(CREATED));
-        assert!(text.ends_with(&format!("{END}\n# my hook\necho user >>\"$OUT/user\"\nexit 0\n")));
+        assert!(text.ends_with(&format!(
+            "{END}\n# my hook\necho user >>\"$OUT/user\"\nexit 0\n"
+        )));
         assert_eq!(mode(&path), 0o750);
 
         let out = tempfile::tempdir().unwrap();
@@ -617,8 +628,14 @@ mod tests {
         let stdin = "1111111111111111111111111111111111111111 2222222222222222222222222222222222222222\n\
                      3333333333333333333333333333333333333333 2222222222222222222222222222222222222222 extra\n";
         let output = run_hook(&path, &["rebase"], stdin, out.path());
-        assert!(output.stdout.is_empty() && output.stderr.is_empty(), "{output:?}");
-        assert_eq!(read(&out.path().join("trail-args")), "hook post-rewrite rebase\n");
+        assert!(
+            output.stdout.is_empty() && output.stderr.is_empty(),
+            "{output:?}"
+        );
+        assert_eq!(
+            read(&out.path().join("trail-args")),
+            "hook post-rewrite rebase\n"
+        );
         assert_eq!(read(&out.path().join("trail-stdin")), stdin);
         assert_eq!(read(&out.path().join("user-stdin")), stdin);
         assert_eq!(read(&out.path().join("user-args")), "rebase\n");
@@ -642,7 +659,10 @@ mod tests {
                 .output()
                 .unwrap();
             assert!(output.status.success(), "{hook}: {output:?}");
-            assert!(output.stdout.is_empty() && output.stderr.is_empty(), "{hook}: {output:?}");
+            assert!(
+                output.stdout.is_empty() && output.stderr.is_empty(),
+                "{hook}: {output:?}"
+            );
         }
         assert!(out.path().join("user-stdin").exists());
     }
@@ -697,7 +717,10 @@ mod tests {
             changes(&report),
             [Change::AlreadyInstalled, Change::AlreadyInstalled]
         );
-        assert_eq!(first, [read(&hooks(&fx).join("post-commit")), read(&chained)]);
+        assert_eq!(
+            first,
+            [read(&hooks(&fx).join("post-commit")), read(&chained)]
+        );
     }
 
     #[test]
@@ -713,7 +736,10 @@ mod tests {
         assert_eq!(report[0].change, Change::Updated);
         assert_eq!(
             read(&path),
-            format!("#!/bin/sh\necho before\n{}echo after\n", Hook::PostCommit.block(false))
+            format!(
+                "#!/bin/sh\necho before\n{}echo after\n",
+                Hook::PostCommit.block(false)
+            )
         );
     }
 
@@ -729,9 +755,15 @@ mod tests {
         assert_eq!(changes(&report), [Change::Removed, Change::Removed]);
         assert_eq!(read(&user), original);
         assert_eq!(mode(&user), 0o700);
-        assert!(!hooks(&fx).join("post-commit").exists(), "we created it, so it goes");
+        assert!(
+            !hooks(&fx).join("post-commit").exists(),
+            "we created it, so it goes"
+        );
         let again = uninstall(&fx.repo, fx.home()).unwrap();
-        assert_eq!(changes(&again), [Change::NotInstalled, Change::NotInstalled]);
+        assert_eq!(
+            changes(&again),
+            [Change::NotInstalled, Change::NotInstalled]
+        );
     }
 
     #[test]
@@ -754,14 +786,29 @@ mod tests {
             .unwrap()
             .set_str("core.hooksPath", "./.githooks")
             .unwrap();
-        write(&fx.root().join(".githooks/pre-commit"), "#!/bin/sh\n", 0o755);
+        write(
+            &fx.root().join(".githooks/pre-commit"),
+            "#!/bin/sh\n",
+            0o755,
+        );
         let mut index = fx.repo.index().unwrap();
         index.add_path(Path::new(".githooks/pre-commit")).unwrap();
         index.write().unwrap();
 
         let report = install(&fx.repo, fx.home()).unwrap();
         assert_eq!(report[0].path, fx.root().join(".githooks/post-commit"));
-        assert!(report[0].what.contains("core.hooksPath .githooks is a tracked directory"), "{}", report[0].what);
+        assert!(
+            report[0]
+                .what
+                .contains("core.hooksPath .githooks is a tracked directory"),
+            "{}",
+            report[0].what
+        );
+        let again = install(&fx.repo, fx.home()).unwrap();
+        assert_eq!(
+            again[0].what, "post-commit hook",
+            "nothing changed, so nothing to show"
+        );
         assert!(fx.root().join(".githooks/post-rewrite").exists());
         assert!(!hooks(&fx).join("post-commit").exists());
         let status = status(&fx.repo, fx.home());
@@ -779,7 +826,10 @@ mod tests {
         assert_eq!(report[0].path, fx.home.path().join("hooks/post-commit"));
         assert!(!report[0].what.contains("tracked"));
         let err = install(&fx.repo, None).unwrap_err().to_string();
-        assert!(err.contains("core.hooksPath '~/hooks': HOME is not set"), "{err}");
+        assert!(
+            err.contains("core.hooksPath '~/hooks': HOME is not set"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -816,7 +866,10 @@ mod tests {
             )),
             "{text}"
         );
-        assert!(text.contains("hint: make it run 'git-trail hook post-rewrite"), "{text}");
+        assert!(
+            text.contains("hint: make it run 'git-trail hook post-rewrite"),
+            "{text}"
+        );
         assert_eq!(read(&path), python);
         assert!(!hooks(&fx).join("post-commit").exists());
         let status = status(&fx.repo, fx.home());

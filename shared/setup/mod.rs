@@ -217,7 +217,8 @@ fn write_atomic(
         .prefix(".git-traces-")
         .tempfile_in(dir)
         .map_err(Error::io("create a temporary file in", dir))?;
-    tmp.write_all(bytes).map_err(Error::io("write", tmp.path()))?;
+    tmp.write_all(bytes)
+        .map_err(Error::io("write", tmp.path()))?;
     if let Some(permissions) = permissions {
         tmp.as_file()
             .set_permissions(permissions)
@@ -250,7 +251,7 @@ mod tests {
 
     /// A repository with a worktree, its tempdir, and a separate home directory.
     pub(super) struct Fixture {
-        pub(super) dir: tempfile::TempDir,
+        _dir: tempfile::TempDir,
         pub(super) home: tempfile::TempDir,
         pub(super) repo: git2::Repository,
     }
@@ -260,7 +261,11 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let home = tempfile::tempdir().unwrap();
             let repo = git2::Repository::init(dir.path()).unwrap();
-            Fixture { dir, home, repo }
+            Fixture {
+                _dir: dir,
+                home,
+                repo,
+            }
         }
 
         pub(super) fn root(&self) -> &Path {

@@ -31,9 +31,9 @@ pub struct SessionState {
     /// Journal bytes covered by the last seal.
     #[serde(default)]
     pub sealed_len: u64,
-    /// The private index has been seeded from the user's index.
+    /// The tree of the private index after its last refresh, and the index file's stamp then.
     #[serde(default)]
-    pub index_seeded: bool,
+    pub index_tree: Option<(String, String)>,
 }
 
 impl SessionState {

@@ -93,8 +93,15 @@ fn fold_path(
 /// attributes, or `core.autocrlf`), git's own `hash-object --path` is used so the blob matches what a
 /// full refresh (and the user's next commit) would store.
 fn hash_file(repo: &Repository, workdir: &Path, rel: &str, full: &Path) -> Result<Oid, git2::Error> {
-    if !needs_filters(repo, rel) {
-        return repo.blob_path(full);
+    if !needs_filters(repo, workdir, rel) {
+        // Streamed with no hint path: libgit2's blob_path would look up filters, which loads the
+        // whole index.
+        let mut file = std::fs::File::open(full)
+            .map_err(|e| git2::Error::from_str(&format!("cannot read {}: {e}", full.display())))?;
+        let mut writer = repo.blob_writer(None)?;
+        std::io::copy(&mut file, &mut writer)
+            .map_err(|e| git2::Error::from_str(&format!("cannot hash {}: {e}", full.display())))?;
+        return writer.commit();
     }
     let out = git(workdir)
         .args(["hash-object", "-w", "--path", rel, "--"])
@@ -110,32 +117,53 @@ fn hash_file(repo: &Repository, workdir: &Path, rel: &str, full: &Path) -> Resul
     Oid::from_str(String::from_utf8_lossy(&out.stdout).trim())
 }
 
-fn needs_filters(repo: &Repository, rel: &str) -> bool {
-    let autocrlf = repo
-        .config()
-        .and_then(|c| c.get_string("core.autocrlf"))
-        .map(|v| v != "false")
-        .unwrap_or(false);
+fn needs_filters(repo: &Repository, workdir: &Path, rel: &str) -> bool {
+    let config = repo.config().ok();
+    let autocrlf = config
+        .as_ref()
+        .and_then(|c| c.get_string("core.autocrlf").ok())
+        .is_some_and(|v| v != "false");
     if autocrlf {
         return true;
     }
-    let flags = git2::AttrCheckFlags::FILE_THEN_INDEX;
-    ["filter", "text", "eol", "ident", "crlf"].iter().any(|attr| {
-        !matches!(
-            repo.get_attr(Path::new(rel), attr, flags),
-            Ok(None) | Err(_)
-        )
+    // Asking libgit2 for the attributes would load the whole index (tens of milliseconds on a
+    // large repository) whenever a directory has no .gitattributes of its own. Instead read the
+    // attribute files that can apply to this path and look for the attributes that change content.
+    let mut files = vec![repo.path().join("info/attributes")];
+    if let Some(global) = config.as_ref().and_then(|c| c.get_path("core.attributesFile").ok()) {
+        files.push(global);
+    }
+    let mut dir = workdir.to_path_buf();
+    files.push(dir.join(".gitattributes"));
+    let parts: Vec<&str> = rel.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        dir.push(part);
+        files.push(dir.join(".gitattributes"));
+    }
+    files.iter().any(|f| {
+        std::fs::read_to_string(f).is_ok_and(|text| {
+            ["filter", "text", "eol", "ident", "crlf"].iter().any(|attr| text.contains(attr))
+        })
     })
 }
 
-/// Refreshes the private index at `index` from the working tree (`git add -A`) and writes its tree.
+/// Refreshes the private index at `index` from the working tree (`git add -A`) and returns its tree.
 ///
 /// When the private index does not exist yet it is seeded with a copy of the user's index, so the
-/// first refresh inherits git's stat cache instead of hashing every file.
-pub fn full_tree(repo: &Repository, index: &Path) -> Result<Oid, git2::Error> {
+/// first refresh inherits git's stat cache instead of hashing every file, and switched to index
+/// format 4 with the untracked cache (smaller to rewrite; untracked files found by directory mtimes
+/// rather than a full scan). `known` is the tree this index had after the previous refresh, with
+/// the index file's stamp at that moment: when the file still has that stamp after `git add` (which
+/// leaves the file alone when it finds nothing to change) the tree is returned without reading the
+/// index again. Returns the tree and the index's stamp, for the next call.
+pub fn full_tree(repo: &Repository, index: &Path, known: Option<(Oid, &str)>) -> Result<(Oid, String), git2::Error> {
     let workdir = repo
         .workdir()
         .ok_or_else(|| git2::Error::from_str("bare repository has no working tree"))?;
+    let mut lock = index.as_os_str().to_owned();
+    lock.push(".lock");
+    let _ = std::fs::remove_file(std::path::PathBuf::from(lock));
+    let mut seeded = false;
     if !index.exists() {
         if let Some(parent) = index.parent() {
             std::fs::create_dir_all(parent)
@@ -146,23 +174,33 @@ pub fn full_tree(repo: &Repository, index: &Path) -> Result<Oid, git2::Error> {
             std::fs::copy(&user_index, index).map_err(|e| {
                 git2::Error::from_str(&format!("cannot seed {} from {}: {e}", index.display(), user_index.display()))
             })?;
+            run_git(workdir, index, &["update-index", "--index-version", "4"])?;
         }
-    }
-    let mut stale = index.as_os_str().to_owned();
-    stale.push(".lock");
-    let stale = std::path::PathBuf::from(stale);
-    if stale.exists() {
-        let _ = std::fs::remove_file(&stale);
+        seeded = true;
     }
     run_git(workdir, index, &["add", "-A", "--ignore-errors"])?;
+    let stamp = index_stamp(index);
+    if let (false, Some((tree, known_stamp))) = (seeded, known) {
+        if stamp == known_stamp {
+            return Ok((tree, stamp));
+        }
+    }
     let out = run_git(workdir, index, &["write-tree"])?;
-    Oid::from_str(String::from_utf8_lossy(&out).trim())
+    Ok((Oid::from_str(String::from_utf8_lossy(&out).trim())?, stamp))
+}
+
+/// Size, modification time and inode of a file: changes whenever git rewrites it.
+fn index_stamp(path: &Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .map(|m| format!("{}:{}.{}:{}", m.len(), m.mtime(), m.mtime_nsec(), m.ino()))
+        .unwrap_or_default()
 }
 
 fn run_git(workdir: &Path, index: &Path, args: &[&str]) -> Result<Vec<u8>, git2::Error> {
     let out = git(workdir)
         .env("GIT_INDEX_FILE", index)
-        .args(["-c", "index.skipHash=true", "-c", "core.fsyncMethod=batch"])
+        .args(["-c", "index.skipHash=true", "-c", "core.untrackedCache=true"])
         .args(args)
         .output()
         .map_err(|e| git2::Error::from_str(&format!("cannot run git: {e}")))?;
