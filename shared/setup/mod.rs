@@ -56,8 +56,8 @@ impl std::fmt::Display for Change {
     }
 }
 
-/// Why wiring was refused. Nothing is written when any of these is returned: both hooks and the
-/// settings file are checked before the first write.
+/// Why wiring failed. The refusals (`ForeignHook`, `UnterminatedBlock`, `Parse`, `Shape`) are found
+/// before the first write, so they leave every file as it was.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot {action} {path}: {source}")]
