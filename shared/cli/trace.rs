@@ -26,7 +26,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     Init(InitArgs),
-    Uninstall(InitArgs),
+    Uninstall(UninstallArgs),
     Doctor(DoctorArgs),
     List(ListArgs),
     Show(ShowArgs),
@@ -49,6 +49,26 @@ pub struct InitArgs {
     #[arg(long, value_enum, default_value_t = Agent::Claude)]
     pub agent: Agent,
     /// Wire the agent for every repository of this user (its user-level settings) instead of this one.
+    #[arg(long)]
+    pub global: bool,
+    /// Print what was done as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Remove exactly what `git trace init` added
+///
+/// Takes the `# BEGIN git-traces` block out of the post-commit and post-rewrite hooks (deleting a
+/// hook file init created when nothing else is left in it) and removes only git-trace's entries
+/// from the agent's settings. Captured evidence (refs/traces/*, .git/traces/) is kept.
+///
+/// Example: git trace uninstall --agent claude
+#[derive(Args, Debug)]
+pub struct UninstallArgs {
+    /// The agent whose hooks to remove.
+    #[arg(long, value_enum, default_value_t = Agent::Claude)]
+    pub agent: Agent,
+    /// Remove the user-level wiring (what `init --global` added) instead of this repository's.
     #[arg(long)]
     pub global: bool,
     /// Print what was done as JSON.
@@ -151,8 +171,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             capture::hook(&args.harness, args.event.as_deref(), &stdin, &cwd);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Init(args) => wire(args, out, true),
-        Command::Uninstall(args) => wire(args, out, false),
+        Command::Init(args) => wire(args.agent, args.global, args.json, out, true),
+        Command::Uninstall(args) => wire(args.agent, args.global, args.json, out, false),
         Command::Doctor(args) => {
             let repo = super::open_repo()?;
             let report = doctor::check(&repo);
@@ -239,26 +259,26 @@ fn seal_pending(repo: &git2::Repository) {
     }
 }
 
-fn wire(args: InitArgs, out: &mut dyn Write, install: bool) -> anyhow::Result<ExitCode> {
+fn wire(agent: Agent, global: bool, json: bool, out: &mut dyn Write, install: bool) -> anyhow::Result<ExitCode> {
     let repo = super::open_repo()?;
-    let scope = if args.global { setup::Scope::Global } else { setup::Scope::Repo };
+    let scope = if global { setup::Scope::Global } else { setup::Scope::Repo };
     let mut done = Vec::new();
     if install {
-        if !args.global {
+        if !global {
             done.extend(setup::install_git_hooks(&repo)?);
         }
-        match args.agent {
+        match agent {
             Agent::Claude => done.extend(setup::install_claude(&repo, scope)?),
         }
     } else {
-        if !args.global {
+        if !global {
             done.extend(setup::uninstall_git_hooks(&repo)?);
         }
-        match args.agent {
+        match agent {
             Agent::Claude => done.extend(setup::uninstall_claude(&repo, scope)?),
         }
     }
-    if args.json {
+    if json {
         render::json_pretty(out, &done)?;
     } else {
         for w in &done {

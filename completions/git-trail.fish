@@ -1,0 +1,43 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_git_trail_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_git_trail_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_git_trail_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_git_trail_using_subcommand
+    set -l cmd (__fish_git_trail_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c git-trail -n "__fish_git_trail_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trail -n "__fish_git_trail_needs_command" -s V -l version -d 'Print version'
+complete -c git-trail -n "__fish_git_trail_needs_command" -f -a "log" -d 'Show the snapshot chain of a session, newest first'
+complete -c git-trail -n "__fish_git_trail_needs_command" -f -a "diff" -d 'Print the patch a step produced, or a whole session\'s'
+complete -c git-trail -n "__fish_git_trail_needs_command" -f -a "hook" -d 'Run from the git hooks `git trace init` installs (not by you)'
+complete -c git-trail -n "__fish_git_trail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-trail -n "__fish_git_trail_using_subcommand log" -l json -d 'Print a JSON array, oldest snapshot first (commit, step, external, subject, files, added, removed)'
+complete -c git-trail -n "__fish_git_trail_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trail -n "__fish_git_trail_using_subcommand log" -s V -l version -d 'Print version'
+complete -c git-trail -n "__fish_git_trail_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trail -n "__fish_git_trail_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c git-trail -n "__fish_git_trail_using_subcommand hook" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trail -n "__fish_git_trail_using_subcommand hook" -s V -l version -d 'Print version'
+complete -c git-trail -n "__fish_git_trail_using_subcommand help; and not __fish_seen_subcommand_from log diff hook help" -f -a "log" -d 'Show the snapshot chain of a session, newest first'
+complete -c git-trail -n "__fish_git_trail_using_subcommand help; and not __fish_seen_subcommand_from log diff hook help" -f -a "diff" -d 'Print the patch a step produced, or a whole session\'s'
+complete -c git-trail -n "__fish_git_trail_using_subcommand help; and not __fish_seen_subcommand_from log diff hook help" -f -a "hook" -d 'Run from the git hooks `git trace init` installs (not by you)'
+complete -c git-trail -n "__fish_git_trail_using_subcommand help; and not __fish_seen_subcommand_from log diff hook help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
