@@ -27,7 +27,8 @@ pub(crate) fn seal(repo: &Repository, traces: &Traces, session: &str, state: &mu
     let imported = import_transcript(repo, traces, session, state, settled)?;
     let journal = store::read_journal(traces, session)?;
     let previous = store::sealed_commit(repo, session)?;
-    let chain = store::read_chain(repo, session)?;
+    let previous_trail = previous_trail(repo, previous)?;
+    let chain = store::read_chain(repo, session, previous_trail.values.iter().filter_map(link_of).collect())?;
     let trail_tip = chain.last().map(|l| l.commit);
     let up_to_date = previous.is_some()
         && journal.end == state.sealed_len
@@ -56,7 +57,7 @@ pub(crate) fn seal(repo: &Repository, traces: &Traces, session: &str, state: &mu
 
     let trace = build_trace(session, state, records, steps);
     let trace_json = serde_json::to_vec(&trace).expect("trace serialises");
-    let trail_gz = trail_lines(repo, previous, &chain, &trace.steps)?;
+    let trail_gz = trail_lines(repo, &previous_trail, &chain, &trace.steps)?;
     let (context_gz, context_records) = context(repo, previous, &prev_manifest, records)?;
 
     let mut members: Vec<(String, Member)> = Vec::new();
@@ -144,27 +145,56 @@ fn build_trace(session: &str, state: &SessionState, records: &[Record], steps: V
     }
 }
 
-/// `trail.jsonl.gz`: one line per snapshot with its patch; patches of tree pairs already in the
-/// previous seal are reused rather than diffed again.
-fn trail_lines(repo: &Repository, previous: Option<Oid>, chain: &[ChainLink], steps: &[Step]) -> store::Result<Vec<u8>> {
-    let mut known: HashMap<(String, String), Value> = HashMap::new();
-    if let Some(bytes) = previous.map(|p| store::read_member(repo, p, "trail.jsonl.gz")).transpose()?.flatten() {
-        let mut text = String::new();
-        if flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_string(&mut text).is_ok() {
-            for line in text.lines() {
-                if let Ok(v) = serde_json::from_str::<Value>(line) {
-                    let pair = (v["parent_tree"].as_str().unwrap_or_default().to_string(), v["tree"].as_str().unwrap_or_default().to_string());
-                    known.insert(pair, v["files"].clone());
-                }
-            }
-        }
+/// The previous seal's `trail.jsonl.gz`: its bytes, and its lines raw and parsed.
+#[derive(Default)]
+struct PreviousTrail {
+    gz: Vec<u8>,
+    lines: Vec<String>,
+    values: Vec<Value>,
+}
+
+fn previous_trail(repo: &Repository, previous: Option<Oid>) -> store::Result<PreviousTrail> {
+    let Some(gz) = previous.map(|p| store::read_member(repo, p, "trail.jsonl.gz")).transpose()?.flatten() else {
+        return Ok(PreviousTrail::default());
+    };
+    let mut text = String::new();
+    if flate2::read::MultiGzDecoder::new(&gz[..]).read_to_string(&mut text).is_err() {
+        return Ok(PreviousTrail::default());
+    }
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let values = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    Ok(PreviousTrail { gz, lines, values })
+}
+
+/// A chain link as a trail line recorded it; None for lines written before links were recorded.
+fn link_of(line: &Value) -> Option<ChainLink> {
+    let oid = |k: &str| line[k].as_str().filter(|s| !s.is_empty()).and_then(|s| Oid::from_str(s).ok());
+    Some(ChainLink {
+        commit: oid("snapshot")?,
+        tree: oid("tree")?,
+        parent: oid("parent"),
+        parent_tree: oid("parent_tree"),
+        message: line["message"].as_str()?.to_string(),
+        key: line["key"].as_str().map(str::to_string),
+        external: line["external"].as_bool().unwrap_or(false),
+    })
+}
+
+/// `trail.jsonl.gz`: one line per snapshot with its patch. Patches of tree pairs already in the
+/// previous seal are reused rather than diffed again, and when the previous lines are unchanged
+/// their compressed bytes are kept and only the new lines are added, as one more gzip member.
+fn trail_lines(repo: &Repository, previous: &PreviousTrail, chain: &[ChainLink], steps: &[Step]) -> store::Result<Vec<u8>> {
+    let mut known: HashMap<(&str, &str), &Value> = HashMap::new();
+    for v in &previous.values {
+        let pair = (v["parent_tree"].as_str().unwrap_or_default(), v["tree"].as_str().unwrap_or_default());
+        known.insert(pair, &v["files"]);
     }
     let step_of: HashMap<String, u64> = steps.iter().filter_map(|s| Some((s.snapshot.clone()?, s.index))).collect();
-    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+    let mut lines: Vec<String> = Vec::with_capacity(chain.len());
     for link in chain {
         let pair = (link.parent_tree.map(|t| t.to_string()).unwrap_or_default(), link.tree.to_string());
-        let files = match known.get(&pair) {
-            Some(files) => files.clone(),
+        let files = match known.get(&(pair.0.as_str(), pair.1.as_str())) {
+            Some(files) => (*files).clone(),
             None => serde_json::to_value(trail::diff_trees(repo, link.parent_tree, link.tree)?).expect("json"),
         };
         let line = json!({
@@ -176,12 +206,30 @@ fn trail_lines(repo: &Repository, previous: Option<Oid>, chain: &[ChainLink], st
             "tree": pair.1,
             "parent_tree": pair.0,
             "external": link.external,
+            "message": link.message,
             "files": files,
         });
-        serde_json::to_writer(&mut gz, &line).expect("json");
-        gz.write_all(b"\n").expect("in-memory write");
+        lines.push(line.to_string());
     }
-    Ok(gz.finish().expect("in-memory gzip"))
+    let kept = previous.lines.len();
+    let (mut out, new) = if kept > 0 && lines.len() >= kept && lines[..kept] == previous.lines[..] {
+        (previous.gz.clone(), &lines[kept..])
+    } else {
+        (Vec::new(), &lines[..])
+    };
+    if !new.is_empty() || out.is_empty() {
+        let text: String = new.iter().map(|l| format!("{l}\n")).collect();
+        out.extend(gzip(text.as_bytes()));
+    }
+    Ok(out)
+}
+
+/// One gzip member holding `bytes`, compressed in a single call (many small writes into the
+/// encoder cost far more than the compression itself).
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 4 + 64), Compression::default());
+    gz.write_all(bytes).expect("in-memory write");
+    gz.finish().expect("in-memory gzip")
 }
 
 /// `context.jsonl.gz`: the transcript records, in order, as context nodes. Append-only: the previous
@@ -196,12 +244,12 @@ fn context(repo: &Repository, previous: Option<Oid>, prev_manifest: &Value, reco
     };
     let start = if out.is_empty() { 0 } else { done };
     if start < transcript.len() {
-        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        let mut lines = Vec::new();
         for r in &transcript[start..] {
-            serde_json::to_writer(&mut gz, r).expect("json");
-            gz.write_all(b"\n").expect("in-memory write");
+            serde_json::to_writer(&mut lines, r).expect("json");
+            lines.push(b'\n');
         }
-        out.extend(gz.finish().expect("in-memory gzip"));
+        out.extend(gzip(&lines));
     }
     Ok((out, transcript.len()))
 }

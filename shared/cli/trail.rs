@@ -87,7 +87,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             capture::seal_pending(&repo);
             let addr = read::resolve(&repo, &args.session)?;
             let trace = read::load_trace(&repo, &addr.session)?;
-            let chain = store::read_chain(&repo, &addr.session)?;
+            let chain = store::read_chain(&repo, &addr.session, Vec::new())?;
             let mut entries = Vec::with_capacity(chain.len());
             for link in &chain {
                 let step = trace
@@ -120,7 +120,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                     out.write_all(&snapshot_patch(&repo, snapshot)?)?;
                 }
                 None => {
-                    let chain = store::read_chain(&repo, &addr.session)?;
+                    let chain = store::read_chain(&repo, &addr.session, Vec::new())?;
                     let (Some(first), Some(last)) = (chain.first(), chain.last()) else {
                         eprintln!("session {} changed no files", addr.session);
                         return Ok(ExitCode::from(1));

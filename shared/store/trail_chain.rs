@@ -18,15 +18,27 @@ pub struct ChainLink {
 }
 
 /// The chain from the session's base to its tip. Empty when the session made no snapshot.
-pub fn read_chain(repo: &Repository, session: &str) -> Result<Vec<ChainLink>> {
+///
+/// `known` is the chain as the previous seal recorded it: only the commits added on top of its
+/// last link are read from the object database, so the cost follows the new snapshots, not the
+/// session's length. When the trail no longer contains that link (rewritten by hand), the whole
+/// chain is read.
+pub fn read_chain(repo: &Repository, session: &str, known: Vec<ChainLink>) -> Result<Vec<ChainLink>> {
     let tip = match repo.refname_to_id(&trail_ref(session)) {
         Ok(oid) => oid,
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
     };
+    let known_tip = known.last().map(|l| l.commit);
     let mut links = Vec::new();
     let mut next = Some(tip);
     while let Some(oid) = next {
+        if Some(oid) == known_tip {
+            links.reverse();
+            let mut chain = known;
+            chain.append(&mut links);
+            return Ok(chain);
+        }
         let commit = repo.find_commit(oid)?;
         let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
         if crate::trail::trailer(&message, "Trace-Session") != Some(session) {
