@@ -163,6 +163,10 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
     steps
 }
 
+/// Record metadata left out of steps: bookkeeping that `context.jsonl.gz` keeps with the records
+/// (and `blobs`, which the bucket holds), so `trace.json` stays small and readable.
+const TRANSCRIPT_ONLY_META: &[&str] = &["blobs", "uuid", "parentUuid", "requestId", "version", "stop_reason", "effort", "permission_mode"];
+
 /// One step from all the records (hook first, then transcript) that describe it.
 fn combine(index: u64, recs: &[&Record], keys: Vec<String>) -> Step {
     let first_kind = recs.iter().find_map(|r| r.kind).unwrap_or(StepKind::System);
@@ -193,7 +197,7 @@ fn combine(index: u64, recs: &[&Record], keys: Vec<String>) -> Step {
     let mut meta = serde_json::Map::new();
     for r in recs.iter().rev() {
         for (k, v) in &r.meta {
-            if k != "blobs" {
+            if !TRANSCRIPT_ONLY_META.contains(&k.as_str()) {
                 meta.insert(k.clone(), v.clone());
             }
         }
