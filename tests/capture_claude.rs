@@ -55,13 +55,13 @@ fn replay(repo: &TestRepo) {
             std::fs::write(&path, lines[..n].iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
         }
         if event == "PostToolUse" {
-            apply_tool(repo, payload);
+            apply_tool(payload);
         }
         repo.hook(event, payload);
     }
 }
 
-fn apply_tool(repo: &TestRepo, payload: &Value) {
+fn apply_tool(payload: &Value) {
     let input = &payload["tool_input"];
     match payload["tool_name"].as_str().unwrap() {
         "Edit" => {
@@ -106,6 +106,11 @@ fn sample_session_becomes_ordered_steps_with_exact_patches() {
     assert_eq!(row["files_changed"], 2);
     assert!(row["prompt"].as_str().unwrap().starts_with("The add() function in calc.py returns wrong results."));
     assert!(row["started_at"].as_str().unwrap() <= row["ended_at"].as_str().unwrap());
+    for step in repo.show_json(SESSION)["steps"].as_array().unwrap() {
+        if let Some(end) = step["ended_at"].as_str() {
+            assert!(step["started_at"].as_str().unwrap() < end, "{step}");
+        }
+    }
 
     let trace = repo.show_json("ecbe");
     assert_eq!(kinds(&trace), EXPECTED_KINDS);

@@ -38,12 +38,17 @@ fn lab_dir() -> PathBuf {
 /// Where run_lab.sh looks for the CLIs: `$LAB_BIN_DIR`, else `$LAB_INSTALL_DIR/node_modules/.bin`
 /// (default install dir `${XDG_CACHE_HOME:-$HOME/.cache}/harness-lab`).
 fn lab_bin_dir() -> PathBuf {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(dir) = var("LAB_BIN_DIR") {
         return dir;
     }
     let install = var("LAB_INSTALL_DIR").unwrap_or_else(|| {
-        let cache = var("XDG_CACHE_HOME").unwrap_or_else(|| var("HOME").unwrap_or_default().join(".cache"));
+        let cache =
+            var("XDG_CACHE_HOME").unwrap_or_else(|| var("HOME").unwrap_or_default().join(".cache"));
         cache.join("harness-lab")
     });
     install.join("node_modules/.bin")
@@ -51,23 +56,33 @@ fn lab_bin_dir() -> PathBuf {
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    std::fs::metadata(path)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }
 
 /// The CLI bin dir when the lab can run. Otherwise: a failure under CI, a skip notice elsewhere.
 fn lab_bins() -> Option<PathBuf> {
     let bins = lab_bin_dir();
     let problem = if !lab_dir().join("run_lab.sh").is_file() {
-        format!("the harness lab is missing ({} not found)", lab_dir().join("run_lab.sh").display())
+        format!(
+            "the harness lab is missing ({} not found)",
+            lab_dir().join("run_lab.sh").display()
+        )
     } else if !is_executable(&bins.join("claude")) {
-        format!("the harness-lab CLIs are not installed ({} not found)", bins.join("claude").display())
+        format!(
+            "the harness-lab CLIs are not installed ({} not found)",
+            bins.join("claude").display()
+        )
     } else {
         return Some(bins);
     };
     if std::env::var_os("CI").is_some() {
         panic!("{problem}: run `bash ../shared/harness-lab/install.sh` first (CI is set, so this test does not skip)");
     }
-    eprintln!("SKIPPED harness_lab: {problem}; run `bash ../shared/harness-lab/install.sh` to enable this test");
+    // Straight to the process's stderr: the test harness captures eprintln! of passing tests.
+    let notice = format!("SKIPPED harness_lab: {problem}; run `bash ../shared/harness-lab/install.sh` to enable it\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
     None
 }
 
@@ -92,11 +107,18 @@ impl Drop for LabRun {
 impl LabRun {
     /// `LAB_WIRING=none LAB_SETUP_CMD='git trace init --agent claude' run_lab.sh claude <scenario>`.
     fn run(scenario: &Path, bins: &Path) -> LabRun {
-        let dir = tempfile::Builder::new().prefix("git-traces-lab-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("git-traces-lab-")
+            .tempdir()
+            .unwrap();
         let root = dir.path().join("root");
         let out = dir.path().join("out");
         let mut cmd = Command::new("bash");
-        cmd.arg(lab_dir().join("run_lab.sh")).arg("claude").arg(scenario).arg(&out).current_dir(lab_dir());
+        cmd.arg(lab_dir().join("run_lab.sh"))
+            .arg("claude")
+            .arg(scenario)
+            .arg(&out)
+            .current_dir(lab_dir());
         // Nothing of the caller's git or lab setup may leak into the lab (e.g. GIT_DIR under a git hook).
         for (name, _) in std::env::vars_os() {
             let name = name.to_string_lossy();
@@ -110,7 +132,12 @@ impl LabRun {
             .env("LAB_BIN_DIR", bins)
             .env("LAB_ROOT", &root);
         let output = cmd.output().expect("run bash run_lab.sh");
-        let run = LabRun { repo: root.join("repo"), home: root.join("home"), out, dir: Some(dir) };
+        let run = LabRun {
+            repo: root.join("repo"),
+            home: root.join("home"),
+            out,
+            dir: Some(dir),
+        };
         assert!(
             output.status.success(),
             "run_lab.sh failed ({}):\n{}{}\nsetup.out:\n{}\nharness.stderr:\n{}",
@@ -135,7 +162,11 @@ impl LabRun {
 
     fn git(&self, args: &[&str]) -> String {
         let out = self.cmd("git", args);
-        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -161,12 +192,19 @@ impl LabRun {
 /// One step the scenario's script implies, in order.
 #[derive(Debug)]
 enum Expected {
-    Start { source: &'static str },
+    Start {
+        source: &'static str,
+    },
     End,
     User(String),
     Think(String),
     Answer(String),
-    Tool { turn: usize, call: usize, name: String, input: Value },
+    Tool {
+        turn: usize,
+        call: usize,
+        name: String,
+        input: Value,
+    },
 }
 
 /// Steps of the scripted conversation: per invocation a session start, the prompt, then per model
@@ -174,14 +212,21 @@ enum Expected {
 /// session end.
 fn expected_steps(scenario: &Value, repo: &Path) -> Vec<Expected> {
     let prompts: Vec<String> = match scenario.get("prompts") {
-        Some(list) => list.as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect(),
+        Some(list) => list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect(),
         None => vec![scenario["prompt"].as_str().unwrap().to_string()],
     };
     let turns = scenario["harnesses"]["claude"]["turns"].as_array().unwrap();
     let mut turn = 0;
     let mut steps = Vec::new();
     for (i, prompt) in prompts.iter().enumerate() {
-        steps.push(Expected::Start { source: if i == 0 { "startup" } else { "resume" } });
+        steps.push(Expected::Start {
+            source: if i == 0 { "startup" } else { "resume" },
+        });
         steps.push(Expected::User(prompt.clone()));
         loop {
             let t = &turns[turn];
@@ -194,7 +239,12 @@ fn expected_steps(scenario: &Value, repo: &Path) -> Vec<Expected> {
             let calls = t["tool_calls"].as_array().cloned().unwrap_or_default();
             for (call, c) in calls.iter().enumerate() {
                 let input = substitute(&c["input"], repo);
-                steps.push(Expected::Tool { turn, call, name: c["name"].as_str().unwrap().to_string(), input });
+                steps.push(Expected::Tool {
+                    turn,
+                    call,
+                    name: c["name"].as_str().unwrap().to_string(),
+                    input,
+                });
             }
             turn += 1;
             if calls.is_empty() {
@@ -208,7 +258,9 @@ fn expected_steps(scenario: &Value, repo: &Path) -> Vec<Expected> {
 }
 
 fn substitute(value: &Value, repo: &Path) -> Value {
-    let text = value.to_string().replace("{{REPO}}", repo.to_str().unwrap());
+    let text = value
+        .to_string()
+        .replace("{{REPO}}", repo.to_str().unwrap());
     serde_json::from_str(&text).unwrap()
 }
 
@@ -230,12 +282,20 @@ fn lines(text: &str) -> Vec<String> {
 fn check_scenario(name: &str) {
     let Some(bins) = lab_bins() else { return };
     let scenario_path = lab_dir().join("scenarios").join(format!("{name}.json"));
-    let scenario: Value = serde_json::from_str(&std::fs::read_to_string(&scenario_path).unwrap()).unwrap();
+    let scenario: Value =
+        serde_json::from_str(&std::fs::read_to_string(&scenario_path).unwrap()).unwrap();
     let lab = LabRun::run(&scenario_path, &bins);
     let repo = std::fs::canonicalize(&lab.repo).unwrap();
-    let rel = |file: &str| file.strip_prefix(&format!("{}/", repo.display())).unwrap_or(file).to_string();
+    let rel = |file: &str| {
+        file.strip_prefix(&format!("{}/", repo.display()))
+            .unwrap_or(file)
+            .to_string()
+    };
     let setup = lab.artifact("setup.out");
-    assert!(setup.contains("Claude Code hooks"), "`{SETUP_CMD}` did not wire Claude Code:\n{setup}");
+    assert!(
+        setup.contains("Claude Code hooks"),
+        "`{SETUP_CMD}` did not wire Claude Code:\n{setup}"
+    );
 
     // Exactly one session, Claude's own, with the id of the session file Claude Code wrote.
     let transcript = lab.transcript();
@@ -244,18 +304,32 @@ fn check_scenario(name: &str) {
     assert_eq!(list.len(), 1, "sessions: {list:#?}");
     let id = list[0]["id"].as_str().unwrap().to_string();
     assert_eq!(list[0]["harness"], "claude");
-    assert_eq!(transcript.file_stem().unwrap().to_str().unwrap(), id, "session id vs Claude's session file");
+    assert_eq!(
+        transcript.file_stem().unwrap().to_str().unwrap(),
+        id,
+        "session id vs Claude's session file"
+    );
     let trace: Value = serde_json::from_str(&lab.git(&["trace", "show", &id, "--json"])).unwrap();
     let steps = trace["steps"].as_array().unwrap();
-    assert_eq!(list[0]["steps"], steps.len(), "list and show disagree on the step count");
+    assert_eq!(
+        list[0]["steps"],
+        steps.len(),
+        "list and show disagree on the step count"
+    );
 
     // Claude's own record of each tool result, to compare the captured outputs with.
     let mut results: BTreeMap<String, Value> = BTreeMap::new();
     for line in std::fs::read_to_string(&transcript).unwrap().lines() {
         let record: Value = serde_json::from_str(line).unwrap();
-        if let (Some(content), Some(result)) = (record["message"]["content"].as_array(), record.get("toolUseResult")) {
+        if let (Some(content), Some(result)) = (
+            record["message"]["content"].as_array(),
+            record.get("toolUseResult"),
+        ) {
             for block in content.iter().filter(|b| b["type"] == "tool_result") {
-                results.insert(block["tool_use_id"].as_str().unwrap().to_string(), result.clone());
+                results.insert(
+                    block["tool_use_id"].as_str().unwrap().to_string(),
+                    result.clone(),
+                );
             }
         }
     }
@@ -265,7 +339,34 @@ fn check_scenario(name: &str) {
     let expected = expected_steps(&scenario, &repo);
     let describe = |s: &Value| format!("{} {} {}", s["index"], s["kind"], s["tool"]);
     let captured: Vec<String> = steps.iter().map(describe).collect();
-    assert_eq!(steps.len(), expected.len(), "captured steps {captured:#?}\nexpected {expected:#?}");
+    // Shown with --nocapture: what the real session became.
+    let listing: Vec<String> = steps
+        .iter()
+        .map(|s| {
+            let mark = if s["snapshot"].is_null() {
+                ""
+            } else {
+                "  [snapshot]"
+            };
+            format!(
+                "  {:>2} {:<6} {:<5} {}{mark}",
+                s["index"].as_u64().unwrap_or(0),
+                s["kind"].as_str().unwrap_or("?"),
+                s["tool"].as_str().unwrap_or(""),
+                s["summary"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    eprintln!(
+        "{name}: session {id}, {} steps\n{}",
+        steps.len(),
+        listing.join("\n")
+    );
+    assert_eq!(
+        steps.len(),
+        expected.len(),
+        "captured steps {captured:#?}\nexpected {expected:#?}"
+    );
     let mut files: BTreeMap<String, String> = scenario["repo_files"]
         .as_object()
         .unwrap()
@@ -275,7 +376,10 @@ fn check_scenario(name: &str) {
     let mut changing: Vec<(usize, String, String)> = Vec::new(); // (step, path, content after)
     let mut edits: Vec<(usize, String, String)> = Vec::new(); // (step, old_string, new_string)
     for (i, (step, want)) in steps.iter().zip(&expected).enumerate() {
-        let at = format!("step {i} ({}) vs {want:?}; captured: {captured:#?}", describe(step));
+        let at = format!(
+            "step {i} ({}) vs {want:?}; captured: {captured:#?}",
+            describe(step)
+        );
         assert_eq!(step["index"], i, "{at}");
         let text = step["text"]["text"].as_str();
         match want {
@@ -299,7 +403,12 @@ fn check_scenario(name: &str) {
                 assert_eq!(step["kind"], "answer", "{at}");
                 assert_eq!(text, Some(answer.as_str()), "{at}");
             }
-            Expected::Tool { turn, call, name, input } => {
+            Expected::Tool {
+                turn,
+                call,
+                name,
+                input,
+            } => {
                 assert_eq!(step["kind"], tool_kind(name), "{at}");
                 assert_eq!(step["tool"], name.as_str(), "{at}");
                 for (key, value) in input.as_object().unwrap() {
@@ -307,7 +416,10 @@ fn check_scenario(name: &str) {
                 }
                 let output = step["output"]["text"].as_str().unwrap_or_default();
                 assert!(!output.is_empty(), "tool output lost: {at}");
-                let result = &results[&format!("toolu_lab{turn:02}_{call}")];
+                let tool_use_id = format!("toolu_lab{turn:02}_{call}");
+                let result = results.get(&tool_use_id).unwrap_or_else(|| {
+                    panic!("no {tool_use_id} result in {}", transcript.display())
+                });
                 let path = input["file_path"].as_str().map(&rel);
                 if let Some(path) = &path {
                     assert_eq!(step["paths"], serde_json::json!([path]), "{at}");
@@ -315,7 +427,11 @@ fn check_scenario(name: &str) {
                 match name.as_str() {
                     "Read" => {
                         let path = path.unwrap();
-                        assert_eq!(Some(output), files.get(&path).map(String::as_str), "what Read returned, {at}");
+                        assert_eq!(
+                            Some(output),
+                            files.get(&path).map(String::as_str),
+                            "what Read returned, {at}"
+                        );
                         assert_eq!(result["file"]["content"], output, "{at}");
                     }
                     "Bash" => assert_eq!(result["stdout"], output, "{at}"),
@@ -323,7 +439,10 @@ fn check_scenario(name: &str) {
                         let path = path.unwrap();
                         let before = files.get(&path).cloned();
                         let after = if name == "Edit" {
-                            let (old, new) = (input["old_string"].as_str().unwrap(), input["new_string"].as_str().unwrap());
+                            let (old, new) = (
+                                input["old_string"].as_str().unwrap(),
+                                input["new_string"].as_str().unwrap(),
+                            );
                             edits.push((i, old.to_string(), new.to_string()));
                             before.clone().unwrap().replacen(old, new, 1)
                         } else {
@@ -343,46 +462,116 @@ fn check_scenario(name: &str) {
     // One snapshot per changed tree, and only there; each holds the file as the tool left it, on
     // top of the previous one, starting from the user's HEAD.
     let initial = lab.artifact("initial-commit.txt").trim().to_string();
-    let with_snapshot: Vec<usize> = steps.iter().filter(|s| !s["snapshot"].is_null()).map(|s| s["index"].as_u64().unwrap() as usize).collect();
+    let with_snapshot: Vec<usize> = steps
+        .iter()
+        .filter(|s| !s["snapshot"].is_null())
+        .map(|s| s["index"].as_u64().unwrap() as usize)
+        .collect();
     let wanted: Vec<usize> = changing.iter().map(|(i, _, _)| *i).collect();
-    assert_eq!(with_snapshot, wanted, "steps with a snapshot; captured: {captured:#?}");
+    assert_eq!(
+        with_snapshot, wanted,
+        "steps with a snapshot; captured: {captured:#?}"
+    );
     let mut parent = initial.clone();
     for (i, path, content) in &changing {
         let snapshot = steps[*i]["snapshot"].as_str().unwrap();
-        assert_eq!(lab.git(&["show", &format!("{snapshot}:{path}")]), *content, "{path} in the snapshot of step {i}");
-        assert_eq!(lab.git(&["rev-parse", &format!("{snapshot}^")]).trim(), parent, "parent of the snapshot of step {i}");
+        assert_eq!(
+            lab.git(&["show", &format!("{snapshot}:{path}")]),
+            *content,
+            "{path} in the snapshot of step {i}"
+        );
+        assert_eq!(
+            lab.git(&["rev-parse", &format!("{snapshot}^")]).trim(),
+            parent,
+            "parent of the snapshot of step {i}"
+        );
         parent = lab.git(&["rev-parse", snapshot]).trim().to_string();
         let diff = lab.git(&["trail", "diff", &format!("{id}:{i}")]);
-        assert!(diff.contains(&format!("diff --git a/{path} b/{path}\n")), "git trail diff {id}:{i}:\n{diff}");
+        assert!(
+            diff.contains(&format!("diff --git a/{path} b/{path}\n")),
+            "git trail diff {id}:{i}:\n{diff}"
+        );
     }
     // Every Edit's change shows as removed and added lines of its step's diff.
     for (i, old, new) in &edits {
         let diff = lines(&lab.git(&["trail", "diff", &format!("{id}:{i}")]));
         let (old, new) = (lines(old), lines(new));
-        for line in old.iter().filter(|l| !new.contains(l)).map(|l| format!("-{l}")).chain(new.iter().filter(|l| !old.contains(l)).map(|l| format!("+{l}"))) {
-            assert!(diff.contains(&line), "git trail diff {id}:{i} lacks {line:?}:\n{diff:#?}");
+        for line in old
+            .iter()
+            .filter(|l| !new.contains(l))
+            .map(|l| format!("-{l}"))
+            .chain(
+                new.iter()
+                    .filter(|l| !old.contains(l))
+                    .map(|l| format!("+{l}")),
+            )
+        {
+            assert!(
+                diff.contains(&line),
+                "git trail diff {id}:{i} lacks {line:?}:\n{diff:#?}"
+            );
         }
     }
     let first_edit = edits.first().expect("the scenario edits calc.py").0;
     let diff = lab.git(&["trail", "diff", &format!("{id}:{first_edit}")]);
-    assert!(diff.contains("\n-    return a - b\n") && diff.contains("\n+    return a + b\n"), "git trail diff {id}:{first_edit}:\n{diff}");
+    assert!(
+        diff.contains("\n-    return a - b\n") && diff.contains("\n+    return a + b\n"),
+        "git trail diff {id}:{first_edit}:\n{diff}"
+    );
 
     // Nothing in the user's branch: HEAD, index and working tree are the agent's, refs are ours.
-    assert_eq!(lab.git(&["rev-parse", "HEAD"]).trim(), initial, "HEAD moved");
+    assert_eq!(
+        lab.git(&["rev-parse", "HEAD"]).trim(),
+        initial,
+        "HEAD moved"
+    );
     assert_eq!(lab.git(&["symbolic-ref", "HEAD"]).trim(), "refs/heads/main");
-    let status: Vec<&str> = scenario["expect"]["git_status"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    let status: Vec<&str> = scenario["expect"]["git_status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
     let actual = lab.git(&["status", "--porcelain"]);
-    assert_eq!(actual.lines().collect::<Vec<_>>(), status, "git status --porcelain:\n{actual}");
-    assert!(lab.cmd("git", &["diff", "--cached", "--quiet"]).status.success(), "the user's index changed");
+    assert_eq!(
+        actual.lines().collect::<Vec<_>>(),
+        status,
+        "git status --porcelain:\n{actual}"
+    );
+    assert!(
+        lab.cmd("git", &["diff", "--cached", "--quiet"])
+            .status
+            .success(),
+        "the user's index changed"
+    );
     for (path, content) in &files {
-        assert_eq!(&std::fs::read_to_string(repo.join(path)).unwrap(), content, "{path} in the working tree");
+        assert_eq!(
+            &std::fs::read_to_string(repo.join(path)).unwrap(),
+            content,
+            "{path} in the working tree"
+        );
     }
     let refs = lab.git(&["for-each-ref", "--format=%(refname)"]);
-    let outside: Vec<&str> = refs.lines().filter(|r| !r.starts_with("refs/traces/")).collect();
-    assert_eq!(outside, ["refs/heads/main"], "refs outside refs/traces/:\n{refs}");
-    assert!(refs.lines().any(|r| r == format!("refs/traces/sessions/{id}")), "no sealed session ref:\n{refs}");
+    let outside: Vec<&str> = refs
+        .lines()
+        .filter(|r| !r.starts_with("refs/traces/"))
+        .collect();
+    assert_eq!(
+        outside,
+        ["refs/heads/main"],
+        "refs outside refs/traces/:\n{refs}"
+    );
+    assert!(
+        refs.lines()
+            .any(|r| r == format!("refs/traces/sessions/{id}")),
+        "no sealed session ref:\n{refs}"
+    );
     let trail_tip = lab.git(&["rev-parse", &format!("refs/traces/trails/{id}")]);
-    assert_eq!(trail_tip.trim(), parent, "the trail ends at the last snapshot");
+    assert_eq!(
+        trail_tip.trim(),
+        parent,
+        "the trail ends at the last snapshot"
+    );
 
     let errors = std::fs::read_to_string(repo.join(".git/traces/errors.log")).unwrap_or_default();
     assert!(errors.is_empty(), ".git/traces/errors.log:\n{errors}");

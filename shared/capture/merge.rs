@@ -186,8 +186,10 @@ fn combine(index: u64, recs: &[&Record], keys: Vec<String>) -> Step {
             sources.push(r.source);
         }
     }
-    let started_at = recs.iter().map(|r| r.at.as_str()).find(|a| !a.is_empty()).unwrap_or_default().to_string();
-    let ended_at = recs.iter().rev().map(|r| r.at.as_str()).find(|a| !a.is_empty() && *a != started_at).map(str::to_string);
+    // Hook receive times and transcript timestamps are both RFC 3339 UTC, so they order as text.
+    let times = || recs.iter().map(|r| r.at.as_str()).filter(|a| !a.is_empty());
+    let started_at = times().min().unwrap_or_default().to_string();
+    let ended_at = times().max().filter(|end| *end != started_at).map(str::to_string);
     let longest = |get: &dyn Fn(&Record) -> Option<&Content>| -> Option<Content> {
         let from_hook = recs.iter().filter(|r| hook(r)).filter_map(|r| get(r)).max_by_key(|c| c.bytes);
         from_hook
