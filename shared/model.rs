@@ -69,7 +69,8 @@ pub struct Content {
     /// sha256 of the full content, the name of `blobs/<sha256>` in the bucket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blob: Option<String>,
-    /// The git blob holding the full content (written at capture time, bound into the bucket at seal).
+    /// The git blob holding the full content (written at capture time, bound into the bucket at
+    /// seal); absent when the content is over `traces.bigFileThreshold` and was not kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blob_oid: Option<String>,
     /// Set when the content is binary and was therefore never inlined.

@@ -90,6 +90,18 @@ fn huge_output_goes_to_a_content_addressed_blob() {
     let sha = output["blob"].as_str().unwrap();
     let stored = repo.cmd("git").args(["cat-file", "blob", &format!("refs/traces/sessions/{S}:blobs/{sha}")]).output().unwrap().stdout;
     assert_eq!(stored, big.as_bytes());
+
+    // Over traces.bigFileThreshold only the excerpt, size and digest are kept.
+    repo.git(&["config", "traces.bigFileThreshold", "100k"]);
+    let bigger: String = (0..300_000).map(|i| format!("row {i}\n")).collect();
+    bash(&repo, S, &repo.root, "t2", "true", &bigger);
+    let trace = repo.show_json(S);
+    let output = &steps(&trace).iter().rev().find(|s| s["tool"] == "Bash").unwrap()["output"];
+    assert_eq!(output["bytes"].as_u64().unwrap(), bigger.len() as u64);
+    assert!(output["blob_oid"].is_null());
+    let listing = repo.git(&["ls-tree", "-r", "--name-only", &format!("refs/traces/sessions/{S}")]);
+    assert!(!listing.contains(output["blob"].as_str().unwrap()), "{listing}");
+    assert!(!contains(&all_objects_and_journals(&repo), "row 150000\n"), "the oversized output was stored");
 }
 
 #[test]
@@ -164,14 +176,18 @@ fn two_concurrent_sessions_lose_nothing() {
 #[test]
 fn a_hook_killed_at_any_point_leaves_valid_refs_and_a_later_command_recovers() {
     let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
+    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
+    repo.trace(&["init"]);
     start(&repo, S, &repo.root);
-    for round in 0..12u64 {
+    for round in 0..16u64 {
         std::fs::write(repo.path(&format!("k{round}.txt")), "x\n").unwrap();
-        let input = json!({"tool_name": "Bash", "tool_input": {"command": "touch"}, "tool_use_id": format!("k{round}"), "tool_response": {"stdout": ""}});
-        let body = payload(S, &repo.root, "PostToolUse", input).to_string();
+        // Alternate tool events (snapshot) and Stop events (seal), killed at growing delays.
+        let event = if round % 2 == 0 { "PostToolUse" } else { "Stop" };
+        let input = json!({"tool_name": "Bash", "tool_input": {"command": "touch"}, "tool_use_id": format!("k{round}"), "tool_response": {"stdout": ""}, "last_assistant_message": format!("answer {round}")});
+        let body = payload(S, &repo.root, event, input).to_string();
         let mut child = repo
             .cmd("git-trace")
-            .args(["hook", "claude", "PostToolUse"])
+            .args(["hook", "claude", event])
             .stdin(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -186,6 +202,8 @@ fn a_hook_killed_at_any_point_leaves_valid_refs_and_a_later_command_recovers() {
         repo.git(&["rev-parse", "--verify", &format!("{r}^{{commit}}")]);
     }
     assert!(repo.git_output(&["fsck", "--no-dangling"]).status.success());
+    let doctor = repo.git_output(&["trace", "doctor"]);
+    assert!(doctor.status.success(), "{}", String::from_utf8_lossy(&doctor.stdout));
     bash(&repo, S, &repo.root, "final", "true", "");
     let trace = repo.show_json(S);
     let tip_tree = repo.git(&["rev-parse", &format!("refs/traces/trails/{S}^{{tree}}")]);

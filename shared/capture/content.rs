@@ -19,6 +19,19 @@ fn is_binary(text: &str) -> bool {
     text.as_bytes().contains(&0)
 }
 
+/// Payloads larger than this (git config `traces.bigFileThreshold`, default 50 MiB, with git's
+/// `k`/`m`/`g` suffixes) keep only their excerpt, size and digest: the file itself is in the
+/// snapshot when the agent wrote it, and a huge tool output is not worth a second copy.
+const BIG_FILE_DEFAULT: u64 = 50 << 20;
+
+fn big_file_threshold(repo: &git2::Repository) -> u64 {
+    repo.config()
+        .and_then(|c| c.get_i64("traces.bigFileThreshold"))
+        .ok()
+        .and_then(|v| u64::try_from(v).ok())
+        .unwrap_or(BIG_FILE_DEFAULT)
+}
+
 /// Content for a text: inline when small, else an excerpt and the whole text as a git blob.
 pub(crate) fn content(repo: &git2::Repository, text: &str) -> Result<Content, git2::Error> {
     let binary = is_binary(text);
@@ -29,12 +42,14 @@ pub(crate) fn content(repo: &git2::Repository, text: &str) -> Result<Content, gi
             ..Content::default()
         });
     }
-    let oid = repo.blob(text.as_bytes())?;
+    let kept = (text.len() as u64 <= big_file_threshold(repo))
+        .then(|| repo.blob(text.as_bytes()))
+        .transpose()?;
     Ok(Content {
         text: if binary { String::new() } else { excerpt(text) },
         bytes: text.len() as u64,
         blob: Some(sha256_hex(text.as_bytes())),
-        blob_oid: Some(oid.to_string()),
+        blob_oid: kept.map(|oid| oid.to_string()),
         binary,
     })
 }
@@ -66,8 +81,9 @@ pub(crate) fn shrink_strings(repo: &git2::Repository, value: &mut Value, blobs: 
     match value {
         Value::String(s) if s.len() > INLINE_LIMIT || is_binary(s) => {
             let c = content(repo, s)?;
+            let place = if c.blob_oid.is_some() { "in blobs/" } else { "over traces.bigFileThreshold, not kept; sha256 " };
             *s = format!(
-                "{}\n[full text: {} bytes in blobs/{}]",
+                "{}\n[full text: {} bytes {place}{}]",
                 c.text,
                 c.bytes,
                 c.blob.as_deref().unwrap_or_default()

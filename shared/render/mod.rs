@@ -132,8 +132,10 @@ fn content(out: &mut dyn Write, c: &Content) -> io::Result<()> {
         return writeln!(out, "  [binary, {} bytes, blobs/{}]", c.bytes, c.blob.as_deref().unwrap_or("?"));
     }
     indented(out, &c.text)?;
-    if let Some(blob) = &c.blob {
-        writeln!(out, "  [excerpt of {} bytes; full text in blobs/{blob}]", c.bytes)?;
+    match (&c.blob, &c.blob_oid) {
+        (Some(blob), Some(_)) => writeln!(out, "  [excerpt of {} bytes; full text in blobs/{blob}]", c.bytes)?,
+        (Some(blob), None) => writeln!(out, "  [excerpt of {} bytes; over traces.bigFileThreshold, not kept (sha256 {blob})]", c.bytes)?,
+        _ => {}
     }
     Ok(())
 }
