@@ -3,5 +3,5 @@ use git_traces::cli::{self, trail};
 
 fn main() -> std::process::ExitCode {
     let args = trail::Cli::parse();
-    cli::run(|out| trail::run(args, out))
+    cli::run(args.pages(), |out| trail::run(args, out))
 }

@@ -4,6 +4,7 @@
 //! generated from them and checked by a test. Exit codes follow STYLE.md: 0 ok, 1 user error or
 //! nothing found, 2 usage (clap), 255 bug; a closed pipe on stdout exits quietly.
 
+mod pager;
 pub mod trace;
 pub mod trail;
 
@@ -19,17 +20,27 @@ pub fn open_repo() -> anyhow::Result<git2::Repository> {
     })
 }
 
-/// Runs a command body with a buffered stdout and maps its outcome to an exit code.
-pub fn run(body: impl FnOnce(&mut dyn Write) -> anyhow::Result<ExitCode>) -> ExitCode {
+/// Runs a command body and maps its outcome to an exit code. With `page`, output goes through
+/// the user's pager when stdout is a terminal (see [`pager`]).
+pub fn run(page: bool, body: impl FnOnce(&mut dyn Write) -> anyhow::Result<ExitCode>) -> ExitCode {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
-        let code = body(&mut out);
-        let flushed = out.flush();
-        match (code, flushed) {
-            (Ok(code), Ok(())) => Ok(code),
-            (Err(e), _) => Err(e),
-            (Ok(_), Err(e)) => Err(e.into()),
+        let pager = if page { pager::Pager::start() } else { None };
+        match pager {
+            Some(mut pager) => {
+                let mut out = std::io::BufWriter::new(pager.input());
+                let code = body(&mut out);
+                let flushed = out.flush();
+                drop(out);
+                pager.finish();
+                finish(code, flushed)
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                let code = body(&mut out);
+                let flushed = out.flush();
+                finish(code, flushed)
+            }
         }
     }));
     match result {
@@ -45,6 +56,14 @@ pub fn run(body: impl FnOnce(&mut dyn Write) -> anyhow::Result<ExitCode>) -> Exi
             ExitCode::from(1)
         }
         Err(_) => ExitCode::from(255),
+    }
+}
+
+fn finish(code: anyhow::Result<ExitCode>, flushed: std::io::Result<()>) -> anyhow::Result<ExitCode> {
+    match (code, flushed) {
+        (Ok(code), Ok(())) => Ok(code),
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e.into()),
     }
 }
 

@@ -161,6 +161,17 @@ pub struct HookArgs {
     pub event: Option<String>,
 }
 
+impl Cli {
+    /// Whether the output is long human-readable text worth paging.
+    pub fn pages(&self) -> bool {
+        match &self.command {
+            Command::List(a) => !a.json,
+            Command::Show(a) => !a.json,
+            _ => false,
+        }
+    }
+}
+
 /// Runs `git trace` with parsed arguments.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {

@@ -67,6 +67,17 @@ pub struct HookArgs {
     pub args: Vec<String>,
 }
 
+impl Cli {
+    /// Whether the output is long human-readable text worth paging.
+    pub fn pages(&self) -> bool {
+        match &self.command {
+            Command::Log(a) => !a.json,
+            Command::Diff(_) => true,
+            Command::Hook(_) => false,
+        }
+    }
+}
+
 /// Runs `git trail` with parsed arguments.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {
