@@ -55,6 +55,13 @@ fn group(records: &[Record], idx: &[usize]) -> Vec<Proto> {
     protos
 }
 
+/// Where a merged step goes, and the hook and transcript protos it combines.
+struct Placed {
+    at: (usize, u8, usize),
+    hook: Option<usize>,
+    transcript: Option<usize>,
+}
+
 /// Two protos describe the same step: a shared identity key, or the same text for the same kind.
 fn same_step(h: &Proto, t: &Proto) -> bool {
     h.keys.iter().any(|k| {
@@ -91,30 +98,30 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
         }
     }
 
-    // (position in transcript order, before/after, tie-break) for every step.
-    let mut order: Vec<((usize, u8, usize), Option<usize>, Option<usize>)> = Vec::new();
+    // Each step's place: (position in transcript order, before (0) or at (1) it, tie-break).
+    let mut order: Vec<Placed> = Vec::new();
     for (t, m) in trans_match.iter().enumerate() {
-        order.push(((t, 1, 0), *m, Some(t)));
+        order.push(Placed { at: (t, 1, 0), hook: *m, transcript: Some(t) });
     }
     let mut successor = usize::MAX;
-    let mut placed = vec![(0usize, 0u8, 0usize); hooks.len()];
+    let mut before = vec![(0usize, 0u8, 0usize); hooks.len()];
     for h in (0..hooks.len()).rev() {
         match hook_match[h] {
             Some(t) => successor = t,
-            None => placed[h] = (successor, 0, h),
+            None => before[h] = (successor, 0, h),
         }
     }
-    for h in 0..hooks.len() {
+    for (h, at) in before.into_iter().enumerate() {
         if hook_match[h].is_none() {
-            order.push((placed[h], Some(h), None));
+            order.push(Placed { at, hook: Some(h), transcript: None });
         }
     }
-    order.sort_by_key(|o| o.0);
+    order.sort_by_key(|p| p.at);
 
     let snapshots: HashMap<&str, &ChainLink> = chain.iter().filter_map(|l| Some((l.key.as_deref()?, l))).collect();
     let mut steps: Vec<Step> = Vec::with_capacity(order.len());
     let mut used_links: Vec<&str> = Vec::new();
-    for (_, h, t) in order {
+    for Placed { hook: h, transcript: t, .. } in order {
         let mut recs: Vec<&Record> = Vec::new();
         let mut keys: Vec<String> = Vec::new();
         for proto in [h.map(|h| &hooks[h]), t.map(|t| &trans[t])].into_iter().flatten() {

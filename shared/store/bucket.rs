@@ -55,7 +55,7 @@ pub fn write_seal(
             None => root.insert(&name, oid, git2::FileMode::Blob.into())?,
         };
     }
-    if blobs.len() > 0 {
+    if !blobs.is_empty() {
         root.insert("blobs", blobs.write()?, git2::FileMode::Tree.into())?;
     }
     let tree = repo.find_tree(root.write()?)?;
