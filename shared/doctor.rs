@@ -50,7 +50,10 @@ pub fn check(repo: &git2::Repository) -> Report {
     let status = setup::status(repo);
     if !status.post_commit || !status.post_rewrite || !status.hooks_executable {
         problems.push(Problem {
-            problem: format!("git hooks in {} are not fully wired", status.hooks_dir.display()),
+            problem: format!(
+                "git hooks in {} are not fully wired",
+                status.hooks_dir.display()
+            ),
             fix: "git trace init".into(),
         });
     }
@@ -66,7 +69,10 @@ pub fn check(repo: &git2::Repository) -> Report {
         });
     } else if !status.claude_events_missing.is_empty() {
         problems.push(Problem {
-            problem: format!("Claude Code hooks miss events: {}", status.claude_events_missing.join(", ")),
+            problem: format!(
+                "Claude Code hooks miss events: {}",
+                status.claude_events_missing.join(", ")
+            ),
             fix: "git trace init --agent claude".into(),
         });
     }
@@ -98,7 +104,11 @@ pub fn check(repo: &git2::Repository) -> Report {
             post_commit: status.post_commit,
             post_rewrite: status.post_rewrite,
             claude_settings,
-            claude_events_missing: status.claude_events_missing.iter().map(|s| s.to_string()).collect(),
+            claude_events_missing: status
+                .claude_events_missing
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             notes: status.notes,
         },
         sessions,
@@ -113,7 +123,12 @@ pub fn render(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     let yes = |b: bool| if b { "wired" } else { "missing" };
     writeln!(out, "git-traces {}", r.version)?;
     writeln!(out, "store        {}", r.store)?;
-    writeln!(out, "post-commit  {} ({})", yes(r.wiring.post_commit), r.wiring.hooks_dir)?;
+    writeln!(
+        out,
+        "post-commit  {} ({})",
+        yes(r.wiring.post_commit),
+        r.wiring.hooks_dir
+    )?;
     writeln!(out, "post-rewrite {}", yes(r.wiring.post_rewrite))?;
     if r.wiring.claude_settings.is_empty() {
         writeln!(out, "claude       missing")?;
@@ -121,7 +136,13 @@ pub fn render(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     for s in &r.wiring.claude_settings {
         writeln!(out, "claude       wired ({s})")?;
     }
-    writeln!(out, "sessions     {} sealed, {} trails, {} unsealed", r.sessions, r.trails, r.unsealed.len())?;
+    writeln!(
+        out,
+        "sessions     {} sealed, {} trails, {} unsealed",
+        r.sessions,
+        r.trails,
+        r.unsealed.len()
+    )?;
     for note in &r.wiring.notes {
         writeln!(out, "note: {note}")?;
     }

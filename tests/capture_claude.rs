@@ -14,7 +14,11 @@ const LAB_HOME: &str = "/tmp/harness-lab-claude/home";
 const SESSION: &str = "ecbef1cc-3097-4936-9b94-b6eb9d656352";
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/claude/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/claude/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 fn relocate(text: &str, repo: &TestRepo) -> String {
@@ -23,14 +27,21 @@ fn relocate(text: &str, repo: &TestRepo) -> String {
 }
 
 fn scenario_repo() -> TestRepo {
-    let files: BTreeMap<String, String> = serde_json::from_str(&fixture("repo-files.json")).unwrap();
-    let files: Vec<(&str, &str)> = files.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let files: BTreeMap<String, String> =
+        serde_json::from_str(&fixture("repo-files.json")).unwrap();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     TestRepo::with_files(&files)
 }
 
 /// The transcript's lines, relocated into this test's repository and home.
 fn transcript_lines(repo: &TestRepo) -> Vec<String> {
-    relocate(&fixture("claude-session.jsonl"), repo).lines().map(str::to_string).collect()
+    relocate(&fixture("claude-session.jsonl"), repo)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 fn transcript_path(repo: &TestRepo) -> std::path::PathBuf {
@@ -52,7 +63,14 @@ fn replay(repo: &TestRepo) {
         let at_hook = &logged["transcript_at_hook"];
         if at_hook["exists"].as_bool() == Some(true) {
             let n = at_hook["lines"].as_u64().unwrap() as usize;
-            std::fs::write(&path, lines[..n].iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+            std::fs::write(
+                &path,
+                lines[..n]
+                    .iter()
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>(),
+            )
+            .unwrap();
         }
         if event == "PostToolUse" {
             apply_tool(payload);
@@ -67,20 +85,34 @@ fn apply_tool(payload: &Value) {
         "Edit" => {
             let file = input["file_path"].as_str().unwrap();
             let text = std::fs::read_to_string(file).unwrap();
-            let new = text.replacen(input["old_string"].as_str().unwrap(), input["new_string"].as_str().unwrap(), 1);
+            let new = text.replacen(
+                input["old_string"].as_str().unwrap(),
+                input["new_string"].as_str().unwrap(),
+                1,
+            );
             std::fs::write(file, new).unwrap();
         }
-        "Write" => std::fs::write(input["file_path"].as_str().unwrap(), input["content"].as_str().unwrap()).unwrap(),
+        "Write" => std::fs::write(
+            input["file_path"].as_str().unwrap(),
+            input["content"].as_str().unwrap(),
+        )
+        .unwrap(),
         _ => {}
     }
 }
 
 fn kinds(trace: &Value) -> Vec<String> {
-    trace["steps"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap().to_string()).collect()
+    trace["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap().to_string())
+        .collect()
 }
 
 const EXPECTED_KINDS: [&str; 12] = [
-    "system", "user", "think", "answer", "read", "answer", "write", "answer", "write", "exec", "answer", "system",
+    "system", "user", "think", "answer", "read", "answer", "write", "answer", "write", "exec",
+    "answer", "system",
 ];
 
 #[test]
@@ -95,7 +127,10 @@ fn sample_session_becomes_ordered_steps_with_exact_patches() {
     assert_eq!(before.0, after.0, "HEAD moved");
     assert_eq!(before.1, after.1, "the user's index changed");
     assert_eq!(before.2, after.2, "the stash changed");
-    assert_eq!(after.3, " M calc.py\n?? test_regression.py\n", "capture left files in the working tree");
+    assert_eq!(
+        after.3, " M calc.py\n?? test_regression.py\n",
+        "capture left files in the working tree"
+    );
 
     let list: Value = serde_json::from_str(&repo.trace(&["list", "--json"])).unwrap();
     let row = &list.as_array().unwrap()[0];
@@ -104,7 +139,10 @@ fn sample_session_becomes_ordered_steps_with_exact_patches() {
     assert_eq!(row["harness"], "claude");
     assert_eq!(row["steps"], 12);
     assert_eq!(row["files_changed"], 2);
-    assert!(row["prompt"].as_str().unwrap().starts_with("The add() function in calc.py returns wrong results."));
+    assert!(row["prompt"]
+        .as_str()
+        .unwrap()
+        .starts_with("The add() function in calc.py returns wrong results."));
     assert!(row["started_at"].as_str().unwrap() <= row["ended_at"].as_str().unwrap());
     for step in repo.show_json(SESSION)["steps"].as_array().unwrap() {
         if let Some(end) = step["ended_at"].as_str() {
@@ -115,49 +153,120 @@ fn sample_session_becomes_ordered_steps_with_exact_patches() {
     let trace = repo.show_json("ecbe");
     assert_eq!(kinds(&trace), EXPECTED_KINDS);
     let steps = trace["steps"].as_array().unwrap();
-    let tools: Vec<&str> = steps.iter().map(|s| s["tool"].as_str().unwrap_or("")).collect();
+    let tools: Vec<&str> = steps
+        .iter()
+        .map(|s| s["tool"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(tools[4], "Read");
     assert_eq!(tools[6], "Edit");
     assert_eq!(tools[8], "Write");
     assert_eq!(tools[9], "Bash");
     assert_eq!(steps[6]["paths"], serde_json::json!(["calc.py"]));
-    assert_eq!(steps[2]["text"]["text"], "The user says add() is wrong. Read calc.py first.");
-    assert!(steps[10]["text"]["text"].as_str().unwrap().starts_with("Fixed `add()` in `calc.py`"));
-    assert!(steps[9]["output"]["text"].as_str().unwrap().contains("4 passed, 0 failed"));
+    assert_eq!(
+        steps[2]["text"]["text"],
+        "The user says add() is wrong. Read calc.py first."
+    );
+    assert!(steps[10]["text"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Fixed `add()` in `calc.py`"));
+    assert!(steps[9]["output"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("4 passed, 0 failed"));
     assert_eq!(steps[6]["meta"]["model"], "claude-opus-4-8");
-    let with_snapshot: Vec<usize> = steps.iter().enumerate().filter(|(_, s)| !s["snapshot"].is_null()).map(|(i, _)| i).collect();
-    assert_eq!(with_snapshot, vec![6, 8], "only the Edit and the Write changed files");
+    let with_snapshot: Vec<usize> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s["snapshot"].is_null())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        with_snapshot,
+        vec![6, 8],
+        "only the Edit and the Write changed files"
+    );
 
     // The exact patches the agent produced: the same hunks `git diff` showed after the real run.
     let expected = fixture_diff();
-    assert_eq!(repo.trail(&["diff", &format!("{SESSION}:6")]), expected["calc.py"]);
-    assert_eq!(repo.trail(&["diff", &format!("{SESSION}:8")]), expected["test_regression.py"]);
+    assert_eq!(
+        repo.trail(&["diff", &format!("{SESSION}:6")]),
+        expected["calc.py"]
+    );
+    assert_eq!(
+        repo.trail(&["diff", &format!("{SESSION}:8")]),
+        expected["test_regression.py"]
+    );
 
     // Snapshot commits carry the final step numbers in their trailers, on top of HEAD.
     let edit = steps[6]["snapshot"].as_str().unwrap();
     let message = repo.git(&["log", "-1", "--format=%B", edit]);
     assert!(message.starts_with("step 6: Edit calc.py\n"), "{message}");
-    assert!(message.contains(&format!("Trace-Session: {SESSION}\n")), "{message}");
+    assert!(
+        message.contains(&format!("Trace-Session: {SESSION}\n")),
+        "{message}"
+    );
     assert!(message.contains("Trace-Step: 6\n"), "{message}");
-    assert_eq!(repo.git(&["rev-parse", &format!("{edit}^")]), repo.git(&["rev-parse", "HEAD"]));
+    assert_eq!(
+        repo.git(&["rev-parse", &format!("{edit}^")]),
+        repo.git(&["rev-parse", "HEAD"])
+    );
     let trail_tip = repo.git(&["rev-parse", &format!("refs/traces/trails/{SESSION}")]);
     assert_eq!(trail_tip.trim(), steps[8]["snapshot"].as_str().unwrap());
 
     // Every member of the bucket is listed in the manifest with its sha256 and size.
-    let manifest: Value = serde_json::from_str(&repo.git(&["show", &format!("refs/traces/sessions/{SESSION}:manifest.json")])).unwrap();
+    let manifest: Value = serde_json::from_str(&repo.git(&[
+        "show",
+        &format!("refs/traces/sessions/{SESSION}:manifest.json"),
+    ]))
+    .unwrap();
     let members = manifest["members"].as_object().unwrap();
-    assert!(members.contains_key("trace.json") && members.contains_key("trail.jsonl.gz") && members.contains_key("context.jsonl.gz"));
-    let tree = repo.git(&["ls-tree", "-r", "--name-only", &format!("refs/traces/sessions/{SESSION}")]);
+    assert!(
+        members.contains_key("trace.json")
+            && members.contains_key("trail.jsonl.gz")
+            && members.contains_key("context.jsonl.gz")
+    );
+    let tree = repo.git(&[
+        "ls-tree",
+        "-r",
+        "--name-only",
+        &format!("refs/traces/sessions/{SESSION}"),
+    ]);
     for (name, digest) in members {
-        let bytes = repo.cmd("git").args(["cat-file", "blob", &format!("refs/traces/sessions/{SESSION}:{name}")]).output().unwrap().stdout;
-        assert_eq!(digest["size"].as_u64().unwrap(), bytes.len() as u64, "{name}");
-        let sha: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let bytes = repo
+            .cmd("git")
+            .args([
+                "cat-file",
+                "blob",
+                &format!("refs/traces/sessions/{SESSION}:{name}"),
+            ])
+            .output()
+            .unwrap()
+            .stdout;
+        assert_eq!(
+            digest["size"].as_u64().unwrap(),
+            bytes.len() as u64,
+            "{name}"
+        );
+        let sha: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(digest["sha256"], sha, "{name}");
-        assert!(tree.lines().any(|l| l == name), "{name} listed but not in the bucket");
+        assert!(
+            tree.lines().any(|l| l == name),
+            "{name} listed but not in the bucket"
+        );
     }
-    assert_eq!(tree.lines().filter(|l| *l != "manifest.json").count(), members.len());
+    assert_eq!(
+        tree.lines().filter(|l| *l != "manifest.json").count(),
+        members.len()
+    );
     assert_eq!(manifest["harness_version"], "2.1.197");
-    assert_eq!(manifest["tokens"]["input_tokens"], 1000 + 1250 + 1500 + 1750 + 2000);
+    assert_eq!(
+        manifest["tokens"]["input_tokens"],
+        1000 + 1250 + 1500 + 1750 + 2000
+    );
 }
 
 /// `git diff` of the real run, split per file.
@@ -165,7 +274,12 @@ fn fixture_diff() -> BTreeMap<String, String> {
     let text = sample_diff();
     let mut out = BTreeMap::new();
     for chunk in text.split("diff --git ").filter(|c| !c.is_empty()) {
-        let name = chunk.split_whitespace().next().unwrap().trim_start_matches("a/").to_string();
+        let name = chunk
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .trim_start_matches("a/")
+            .to_string();
         out.insert(name, format!("diff --git {chunk}"));
     }
     out
@@ -195,12 +309,18 @@ fn backfill_import_builds_the_steps_hooks_would_have() {
     let repo = scenario_repo();
     let path = repo.home.join("session.jsonl");
     std::fs::write(&path, transcript_lines(&repo).join("\n") + "\n").unwrap();
-    let out: Value = serde_json::from_str(&repo.trace(&["import", "claude", path.to_str().unwrap(), "--json"])).unwrap();
+    let out: Value =
+        serde_json::from_str(&repo.trace(&["import", "claude", path.to_str().unwrap(), "--json"]))
+            .unwrap();
     assert_eq!(out["session"], SESSION);
     let trace = repo.show_json(SESSION);
     // The same steps minus session start/end, which only hooks see.
     assert_eq!(kinds(&trace), EXPECTED_KINDS[1..11]);
-    assert!(trace["steps"].as_array().unwrap().iter().all(|s| s["snapshot"].is_null()));
+    assert!(trace["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["snapshot"].is_null()));
     // Importing again changes nothing.
     repo.trace(&["import", "claude", path.to_str().unwrap()]);
     assert_eq!(repo.show_json(SESSION)["steps"], trace["steps"]);
@@ -218,13 +338,37 @@ fn transcript_with_torn_last_line_and_unknown_records_is_kept() {
     repo.trace(&["import", "claude", path.to_str().unwrap()]);
     let trace = repo.show_json(SESSION);
     assert_eq!(kinds(&trace), EXPECTED_KINDS[1..11]);
-    let manifest: Value = serde_json::from_str(&repo.git(&["show", &format!("refs/traces/sessions/{SESSION}:manifest.json")])).unwrap();
-    assert_eq!(manifest["counts"]["unknown_records"], 1, "the unknown record is kept raw and counted");
-    let context = repo.cmd("git").args(["cat-file", "blob", &format!("refs/traces/sessions/{SESSION}:context.jsonl.gz")]).output().unwrap().stdout;
+    let manifest: Value = serde_json::from_str(&repo.git(&[
+        "show",
+        &format!("refs/traces/sessions/{SESSION}:manifest.json"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        manifest["counts"]["unknown_records"], 1,
+        "the unknown record is kept raw and counted"
+    );
+    let context = repo
+        .cmd("git")
+        .args([
+            "cat-file",
+            "blob",
+            &format!("refs/traces/sessions/{SESSION}:context.jsonl.gz"),
+        ])
+        .output()
+        .unwrap()
+        .stdout;
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(&context[..]), &mut text).unwrap();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(&context[..]),
+        &mut text,
+    )
+    .unwrap();
     assert!(text.contains("brand-new-record"));
-    assert!(repo.errors_log().contains("malformed line"), "{}", repo.errors_log());
+    assert!(
+        repo.errors_log().contains("malformed line"),
+        "{}",
+        repo.errors_log()
+    );
 }
 
 #[test]
@@ -234,11 +378,17 @@ fn show_step_and_trail_log_read_like_git() {
     let step = repo.trace(&["show", &format!("{}:6", &SESSION[..6])]);
     assert!(step.starts_with("step ecbef1c:6  write Edit\n"), "{step}");
     assert!(step.contains("paths    calc.py\n"), "{step}");
-    assert!(step.contains("-    return a - b\n+    return a + b\n"), "{step}");
+    assert!(
+        step.contains("-    return a - b\n+    return a + b\n"),
+        "{step}"
+    );
     let log = repo.trail(&["log", "ecb"]);
     let lines: Vec<&str> = log.lines().filter(|l| !l.starts_with("    ")).collect();
     assert_eq!(lines.len(), 2, "{log}");
-    assert!(lines[0].contains("step 8: Write test_regression.py"), "{log}");
+    assert!(
+        lines[0].contains("step 8: Write test_regression.py"),
+        "{log}"
+    );
     assert!(lines[1].contains("step 6: Edit calc.py"), "{log}");
     let whole = repo.trail(&["diff", "ecb"]);
     assert_eq!(whole, sample_diff());

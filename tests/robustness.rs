@@ -10,28 +10,53 @@ use std::path::Path;
 const S: &str = "0a1b2c3d-0000-4000-8000-000000000001";
 
 fn start(repo: &TestRepo, session: &str, cwd: &Path) {
-    repo.hook_in(cwd, "SessionStart", &payload(session, cwd, "SessionStart", json!({"source": "startup"})));
+    repo.hook_in(
+        cwd,
+        "SessionStart",
+        &payload(session, cwd, "SessionStart", json!({"source": "startup"})),
+    );
 }
 
 fn bash(repo: &TestRepo, session: &str, cwd: &Path, id: &str, command: &str, stdout: &str) {
     let input = json!({"tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": id});
-    repo.hook_in(cwd, "PreToolUse", &payload(session, cwd, "PreToolUse", input.clone()));
-    let out = std::process::Command::new("sh").arg("-c").arg(command).current_dir(cwd).output().unwrap();
+    repo.hook_in(
+        cwd,
+        "PreToolUse",
+        &payload(session, cwd, "PreToolUse", input.clone()),
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{command}");
     let mut post = input;
     post["tool_response"] = json!({"stdout": stdout, "stderr": ""});
-    repo.hook_in(cwd, "PostToolUse", &payload(session, cwd, "PostToolUse", post));
+    repo.hook_in(
+        cwd,
+        "PostToolUse",
+        &payload(session, cwd, "PostToolUse", post),
+    );
 }
 
 fn write(repo: &TestRepo, session: &str, cwd: &Path, id: &str, rel: &str, content: &str) {
     let file = cwd.join(rel);
     let input = json!({"tool_name": "Write", "tool_input": {"file_path": file, "content": content}, "tool_use_id": id});
-    repo.hook_in(cwd, "PreToolUse", &payload(session, cwd, "PreToolUse", input.clone()));
+    repo.hook_in(
+        cwd,
+        "PreToolUse",
+        &payload(session, cwd, "PreToolUse", input.clone()),
+    );
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, content).unwrap();
     let mut post = input;
     post["tool_response"] = json!({"type": "create", "filePath": file});
-    repo.hook_in(cwd, "PostToolUse", &payload(session, cwd, "PostToolUse", post));
+    repo.hook_in(
+        cwd,
+        "PostToolUse",
+        &payload(session, cwd, "PostToolUse", post),
+    );
 }
 
 fn steps(trace: &Value) -> &Vec<Value> {
@@ -39,7 +64,12 @@ fn steps(trace: &Value) -> &Vec<Value> {
 }
 
 fn all_objects_and_journals(repo: &TestRepo) -> Vec<u8> {
-    let mut bytes = repo.cmd("git").args(["cat-file", "--batch-all-objects", "--batch"]).output().unwrap().stdout;
+    let mut bytes = repo
+        .cmd("git")
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .output()
+        .unwrap()
+        .stdout;
     if let Ok(dir) = std::fs::read_dir(repo.traces_dir().join("journal")) {
         for e in dir.flatten() {
             bytes.extend(std::fs::read(e.path()).unwrap());
@@ -49,13 +79,20 @@ fn all_objects_and_journals(repo: &TestRepo) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 #[test]
 fn malformed_empty_and_non_object_payloads_exit_zero_and_are_logged() {
     let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
-    for stdin in [&b"{not json"[..], b"", b"[1,2,3]", b"{\"hook_event_name\":\"Stop\"}"] {
+    for stdin in [
+        &b"{not json"[..],
+        b"",
+        b"[1,2,3]",
+        b"{\"hook_event_name\":\"Stop\"}",
+    ] {
         let out = repo.hook_raw(&repo.root, "Stop", stdin);
         assert!(out.status.success());
         assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
@@ -64,16 +101,29 @@ fn malformed_empty_and_non_object_payloads_exit_zero_and_are_logged() {
     assert_eq!(log.matches("malformed payload").count(), 2, "{log}");
     assert!(log.contains("not a JSON object"), "{log}");
     assert!(log.contains("no session_id"), "{log}");
-    assert!(repo.git_output(&["for-each-ref", "refs/traces/"]).stdout.is_empty());
+    assert!(repo
+        .git_output(&["for-each-ref", "refs/traces/"])
+        .stdout
+        .is_empty());
 }
 
 #[test]
 fn outside_a_repository_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let repo = TestRepo::empty();
-    let out = repo.hook_raw(dir.path(), "SessionStart", payload(S, dir.path(), "SessionStart", json!({})).to_string().as_bytes());
+    let out = repo.hook_raw(
+        dir.path(),
+        "SessionStart",
+        payload(S, dir.path(), "SessionStart", json!({}))
+            .to_string()
+            .as_bytes(),
+    );
     assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty());
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "files appeared outside any repository");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "files appeared outside any repository"
+    );
 }
 
 #[test]
@@ -88,7 +138,16 @@ fn huge_output_goes_to_a_content_addressed_blob() {
     assert_eq!(output["bytes"].as_u64().unwrap(), big.len() as u64);
     assert!(output["text"].as_str().unwrap().len() < 4096);
     let sha = output["blob"].as_str().unwrap();
-    let stored = repo.cmd("git").args(["cat-file", "blob", &format!("refs/traces/sessions/{S}:blobs/{sha}")]).output().unwrap().stdout;
+    let stored = repo
+        .cmd("git")
+        .args([
+            "cat-file",
+            "blob",
+            &format!("refs/traces/sessions/{S}:blobs/{sha}"),
+        ])
+        .output()
+        .unwrap()
+        .stdout;
     assert_eq!(stored, big.as_bytes());
 
     // Over traces.bigFileThreshold only the excerpt, size and digest are kept.
@@ -96,21 +155,42 @@ fn huge_output_goes_to_a_content_addressed_blob() {
     let bigger: String = (0..300_000).map(|i| format!("row {i}\n")).collect();
     bash(&repo, S, &repo.root, "t2", "true", &bigger);
     let trace = repo.show_json(S);
-    let output = &steps(&trace).iter().rev().find(|s| s["tool"] == "Bash").unwrap()["output"];
+    let output = &steps(&trace)
+        .iter()
+        .rev()
+        .find(|s| s["tool"] == "Bash")
+        .unwrap()["output"];
     assert_eq!(output["bytes"].as_u64().unwrap(), bigger.len() as u64);
     assert!(output["blob_oid"].is_null());
-    let listing = repo.git(&["ls-tree", "-r", "--name-only", &format!("refs/traces/sessions/{S}")]);
-    assert!(!listing.contains(output["blob"].as_str().unwrap()), "{listing}");
-    assert!(!contains(&all_objects_and_journals(&repo), "row 150000\n"), "the oversized output was stored");
+    let listing = repo.git(&[
+        "ls-tree",
+        "-r",
+        "--name-only",
+        &format!("refs/traces/sessions/{S}"),
+    ]);
+    assert!(
+        !listing.contains(output["blob"].as_str().unwrap()),
+        "{listing}"
+    );
+    assert!(
+        !contains(&all_objects_and_journals(&repo), "row 150000\n"),
+        "the oversized output was stored"
+    );
 }
 
 #[test]
 fn unknown_events_and_tools_are_kept_as_steps() {
     let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
     start(&repo, S, &repo.root);
-    repo.hook("BrandNewEvent", &payload(S, &repo.root, "BrandNewEvent", json!({"detail": {"x": 1}})));
+    repo.hook(
+        "BrandNewEvent",
+        &payload(S, &repo.root, "BrandNewEvent", json!({"detail": {"x": 1}})),
+    );
     let input = json!({"tool_name": "mcp__db__query", "tool_input": {"sql": "select 1"}, "tool_use_id": "m1"});
-    repo.hook("PreToolUse", &payload(S, &repo.root, "PreToolUse", input.clone()));
+    repo.hook(
+        "PreToolUse",
+        &payload(S, &repo.root, "PreToolUse", input.clone()),
+    );
     let mut post = input;
     post["tool_response"] = json!([{"type": "text", "text": "1 row"}]);
     repo.hook("PostToolUse", &payload(S, &repo.root, "PostToolUse", post));
@@ -128,7 +208,10 @@ fn unknown_events_and_tools_are_kept_as_steps() {
 #[test]
 fn two_concurrent_sessions_lose_nothing() {
     let repo = std::sync::Arc::new(TestRepo::with_files(&[("a.txt", "a\n")]));
-    let sessions = ["c0000000-0000-4000-8000-00000000000a", "c0000000-0000-4000-8000-00000000000b"];
+    let sessions = [
+        "c0000000-0000-4000-8000-00000000000a",
+        "c0000000-0000-4000-8000-00000000000b",
+    ];
     for s in sessions {
         start(&repo, s, &repo.root);
     }
@@ -151,25 +234,49 @@ fn two_concurrent_sessions_lose_nothing() {
     let tmp = repo.root.join(".git/check-index");
     let worktree = {
         let mut cmd = repo.cmd("git");
-        cmd.env("GIT_INDEX_FILE", &tmp).args(["add", "-A"]).output().unwrap();
-        let out = repo.cmd("git").env("GIT_INDEX_FILE", &tmp).args(["write-tree"]).output().unwrap();
+        cmd.env("GIT_INDEX_FILE", &tmp)
+            .args(["add", "-A"])
+            .output()
+            .unwrap();
+        let out = repo
+            .cmd("git")
+            .env("GIT_INDEX_FILE", &tmp)
+            .args(["write-tree"])
+            .output()
+            .unwrap();
         String::from_utf8(out.stdout).unwrap()
     };
     for s in sessions {
         let trace = repo.show_json(s);
-        let execs = steps(&trace).iter().filter(|st| st["tool"] == "Bash").count();
+        let execs = steps(&trace)
+            .iter()
+            .filter(|st| st["tool"] == "Bash")
+            .count();
         assert_eq!(execs, 15, "session {s} lost tool calls");
         // Every Bash step's call id is present exactly once.
         for i in 0..15 {
             let key = format!("tool:t{i}");
-            let n = steps(&trace).iter().filter(|st| st["keys"].as_array().is_some_and(|ks| ks.iter().any(|k| k == &key))).count();
+            let n = steps(&trace)
+                .iter()
+                .filter(|st| {
+                    st["keys"]
+                        .as_array()
+                        .is_some_and(|ks| ks.iter().any(|k| k == &key))
+                })
+                .count();
             assert_eq!(n, 1, "{s} {key}");
         }
         assert!(repo.errors_log().is_empty(), "{}", repo.errors_log());
     }
     // The session whose hook ran last saw the final working tree.
-    let trees: Vec<String> = sessions.iter().map(|s| repo.git(&["rev-parse", &format!("refs/traces/trails/{s}^{{tree}}")])).collect();
-    assert!(trees.contains(&worktree), "no session's last snapshot equals the working tree");
+    let trees: Vec<String> = sessions
+        .iter()
+        .map(|s| repo.git(&["rev-parse", &format!("refs/traces/trails/{s}^{{tree}}")]))
+        .collect();
+    assert!(
+        trees.contains(&worktree),
+        "no session's last snapshot equals the working tree"
+    );
     assert!(repo.git_output(&["fsck", "--no-dangling"]).status.success());
 }
 
@@ -182,7 +289,11 @@ fn a_hook_killed_at_any_point_leaves_valid_refs_and_a_later_command_recovers() {
     for round in 0..16u64 {
         std::fs::write(repo.path(&format!("k{round}.txt")), "x\n").unwrap();
         // Alternate tool events (snapshot) and Stop events (seal), killed at growing delays.
-        let event = if round % 2 == 0 { "PostToolUse" } else { "Stop" };
+        let event = if round % 2 == 0 {
+            "PostToolUse"
+        } else {
+            "Stop"
+        };
         let input = json!({"tool_name": "Bash", "tool_input": {"command": "touch"}, "tool_use_id": format!("k{round}"), "tool_response": {"stdout": ""}, "last_assistant_message": format!("answer {round}")});
         let body = payload(S, &repo.root, event, input).to_string();
         let mut child = repo
@@ -192,26 +303,52 @@ fn a_hook_killed_at_any_point_leaves_valid_refs_and_a_later_command_recovers() {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(body.as_bytes())
+            .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(round));
         let _ = child.kill();
         let _ = child.wait();
     }
     // Every ref still resolves, the repository is consistent, and doctor seals what was left.
-    for r in repo.git(&["for-each-ref", "--format=%(refname)", "refs/traces/"]).lines() {
+    for r in repo
+        .git(&["for-each-ref", "--format=%(refname)", "refs/traces/"])
+        .lines()
+    {
         repo.git(&["rev-parse", "--verify", &format!("{r}^{{commit}}")]);
     }
     assert!(repo.git_output(&["fsck", "--no-dangling"]).status.success());
     let doctor = repo.git_output(&["trace", "doctor"]);
-    assert!(doctor.status.success(), "{}", String::from_utf8_lossy(&doctor.stdout));
+    assert!(
+        doctor.status.success(),
+        "{}",
+        String::from_utf8_lossy(&doctor.stdout)
+    );
     bash(&repo, S, &repo.root, "final", "true", "");
     let trace = repo.show_json(S);
     let tip_tree = repo.git(&["rev-parse", &format!("refs/traces/trails/{S}^{{tree}}")]);
     let tmp = repo.root.join(".git/check-index");
-    repo.cmd("git").env("GIT_INDEX_FILE", &tmp).args(["add", "-A"]).output().unwrap();
-    let wt = String::from_utf8(repo.cmd("git").env("GIT_INDEX_FILE", &tmp).args(["write-tree"]).output().unwrap().stdout).unwrap();
+    repo.cmd("git")
+        .env("GIT_INDEX_FILE", &tmp)
+        .args(["add", "-A"])
+        .output()
+        .unwrap();
+    let wt = String::from_utf8(
+        repo.cmd("git")
+            .env("GIT_INDEX_FILE", &tmp)
+            .args(["write-tree"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
     assert_eq!(tip_tree, wt, "the last snapshot is not the working tree");
-    assert!(steps(&trace).iter().any(|s| s["keys"].as_array().is_some_and(|ks| ks.iter().any(|k| k == "tool:final"))));
+    assert!(steps(&trace).iter().any(|s| s["keys"]
+        .as_array()
+        .is_some_and(|ks| ks.iter().any(|k| k == "tool:final"))));
 }
 
 #[test]
@@ -221,31 +358,71 @@ fn unborn_head_snapshots_start_a_root_commit() {
     write(&repo, S, &repo.root, "w1", "src/new.rs", "fn main() {}\n");
     let trace = repo.show_json(S);
     assert!(trace["base"].is_null());
-    let snap = steps(&trace).iter().find_map(|s| s["snapshot"].as_str()).unwrap().to_string();
-    assert_eq!(repo.git(&["rev-list", "--parents", "-n1", &snap]).split_whitespace().count(), 1, "snapshot has a parent");
+    let snap = steps(&trace)
+        .iter()
+        .find_map(|s| s["snapshot"].as_str())
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        repo.git(&["rev-list", "--parents", "-n1", &snap])
+            .split_whitespace()
+            .count(),
+        1,
+        "snapshot has a parent"
+    );
     let diff = repo.trail(&["diff", S]);
-    assert!(diff.contains("+++ b/src/new.rs") && diff.contains("+fn main() {}"), "{diff}");
-    assert!(repo.git_output(&["rev-parse", "-q", "--verify", "HEAD"]).stdout.is_empty(), "HEAD was born");
+    assert!(
+        diff.contains("+++ b/src/new.rs") && diff.contains("+fn main() {}"),
+        "{diff}"
+    );
+    assert!(
+        repo.git_output(&["rev-parse", "-q", "--verify", "HEAD"])
+            .stdout
+            .is_empty(),
+        "HEAD was born"
+    );
 }
 
 #[test]
 fn linked_worktree_subdirectory_keeps_evidence_in_the_common_dir() {
     let repo = TestRepo::with_files(&[("src/lib.rs", "pub fn a() {}\n")]);
     let wt = repo.root.parent().unwrap().join("wt");
-    repo.git(&["worktree", "add", "-q", "-b", "feature", wt.to_str().unwrap()]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature",
+        wt.to_str().unwrap(),
+    ]);
     let sub = wt.join("src");
     start(&repo, S, &sub);
     let input = json!({"tool_name": "Edit", "tool_input": {"file_path": "lib.rs", "old_string": "a()", "new_string": "b()"}, "tool_use_id": "e1"});
-    repo.hook_in(&sub, "PreToolUse", &payload(S, &sub, "PreToolUse", input.clone()));
+    repo.hook_in(
+        &sub,
+        "PreToolUse",
+        &payload(S, &sub, "PreToolUse", input.clone()),
+    );
     std::fs::write(sub.join("lib.rs"), "pub fn b() {}\n").unwrap();
     repo.hook_in(&sub, "PostToolUse", &payload(S, &sub, "PostToolUse", input));
-    assert!(repo.root.join(".git/traces/journal").join(format!("{S}.jsonl")).exists());
+    assert!(repo
+        .root
+        .join(".git/traces/journal")
+        .join(format!("{S}.jsonl"))
+        .exists());
     let trace = repo.show_json(S);
     let edit = steps(&trace).iter().find(|s| s["tool"] == "Edit").unwrap();
     assert_eq!(edit["paths"], json!(["src/lib.rs"]));
     let diff = repo.trail(&["diff", &format!("{S}:{}", edit["index"])]);
     assert!(diff.contains("-pub fn a() {}\n+pub fn b() {}\n"), "{diff}");
-    let wt_head = String::from_utf8(std::process::Command::new("git").args(["-C", wt.to_str().unwrap(), "rev-parse", "HEAD"]).output().unwrap().stdout).unwrap();
+    let wt_head = String::from_utf8(
+        std::process::Command::new("git")
+            .args(["-C", wt.to_str().unwrap(), "rev-parse", "HEAD"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
     assert_eq!(trace["base"].as_str().unwrap(), wt_head.trim());
 }
 
@@ -260,7 +437,10 @@ fn detached_head_and_stash_are_left_alone() {
     bash(&repo, S, &repo.root, "b1", "echo new > b.txt", "");
     write(&repo, S, &repo.root, "w1", "c.txt", "c\n");
     let after = repo.user_state();
-    assert_eq!((&before.0, &before.1, &before.2), (&after.0, &after.1, &after.2));
+    assert_eq!(
+        (&before.0, &before.1, &before.2),
+        (&after.0, &after.1, &after.2)
+    );
     assert_eq!(after.3, "?? b.txt\n?? c.txt\n");
     let trace = repo.show_json(S);
     assert_eq!(trace["base"].as_str().unwrap(), before.0.trim());
@@ -273,21 +453,59 @@ fn secrets_in_payloads_never_reach_git_objects_or_the_journal() {
     let key_body = "MC4CAQAwBQYDK2VwBCIEIKq3Lz9vY2p4b1NqR0xVc0dQcHhzT1FyV2tYbFpE";
     let pem = format!("-----BEGIN PRIVATE KEY-----\n{key_body}\n-----END PRIVATE KEY-----\n");
     start(&repo, S, &repo.root);
-    repo.hook("UserPromptSubmit", &payload(S, &repo.root, "UserPromptSubmit", json!({"prompt": format!("use {token} to push"), "prompt_id": "p1"})));
-    bash(&repo, S, &repo.root, "b1", "true", &format!("token={token}\n{pem}"));
+    repo.hook(
+        "UserPromptSubmit",
+        &payload(
+            S,
+            &repo.root,
+            "UserPromptSubmit",
+            json!({"prompt": format!("use {token} to push"), "prompt_id": "p1"}),
+        ),
+    );
+    bash(
+        &repo,
+        S,
+        &repo.root,
+        "b1",
+        "true",
+        &format!("token={token}\n{pem}"),
+    );
     let trace = repo.show_json(S);
     let bytes = all_objects_and_journals(&repo);
-    assert!(!contains(&bytes, &token), "the GitHub token reached an object or the journal");
-    assert!(!contains(&bytes, key_body), "the private key reached an object or the journal");
-    let out = steps(&trace).iter().find(|s| s["tool"] == "Bash").unwrap()["output"]["text"].as_str().unwrap().to_string();
-    assert!(out.contains("[REDACTED:github_token:") && out.contains("[REDACTED:private_key:"), "{out}");
-    let prompt = steps(&trace).iter().find(|s| s["kind"] == "user").unwrap()["text"]["text"].as_str().unwrap().to_string();
+    assert!(
+        !contains(&bytes, &token),
+        "the GitHub token reached an object or the journal"
+    );
+    assert!(
+        !contains(&bytes, key_body),
+        "the private key reached an object or the journal"
+    );
+    let out = steps(&trace).iter().find(|s| s["tool"] == "Bash").unwrap()["output"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        out.contains("[REDACTED:github_token:") && out.contains("[REDACTED:private_key:"),
+        "{out}"
+    );
+    let prompt = steps(&trace).iter().find(|s| s["kind"] == "user").unwrap()["text"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // The same secret gets the same marker wherever it appears.
     let from = out.find("[REDACTED:github_token:").unwrap();
     let marker = &out[from..=from + out[from..].find(']').unwrap()];
     assert!(prompt.contains(marker), "{prompt} vs {marker}");
-    let manifest: Value = serde_json::from_str(&repo.git(&["show", &format!("refs/traces/sessions/{S}:manifest.json")])).unwrap();
-    assert!(manifest["security"]["redactions"]["github_token"].as_u64().unwrap() >= 2);
+    let manifest: Value = serde_json::from_str(
+        &repo.git(&["show", &format!("refs/traces/sessions/{S}:manifest.json")]),
+    )
+    .unwrap();
+    assert!(
+        manifest["security"]["redactions"]["github_token"]
+            .as_u64()
+            .unwrap()
+            >= 2
+    );
 }
 
 #[test]
@@ -296,17 +514,59 @@ fn non_utf8_paths_and_binary_files_survive() {
     let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
     start(&repo, S, &repo.root);
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
-    bash(&repo, S, &repo.root, "b1", "printf 'x\\000y' > bin.dat && printf 'latin\\n' > \"$(printf 'caf\\351.txt')\"", "");
+    bash(
+        &repo,
+        S,
+        &repo.root,
+        "b1",
+        "printf 'x\\000y' > bin.dat && printf 'latin\\n' > \"$(printf 'caf\\351.txt')\"",
+        "",
+    );
     assert!(repo.root.join(name).exists());
     let trace = repo.show_json(S);
-    let snap = steps(&trace).iter().find_map(|s| s["snapshot"].as_str()).unwrap().to_string();
-    let tree = repo.cmd("git").args(["ls-tree", "-z", "--name-only", &snap]).output().unwrap().stdout;
-    assert!(tree.split(|&b| b == 0).any(|n| n == b"caf\xe9.txt"), "non-UTF-8 name lost");
+    let snap = steps(&trace)
+        .iter()
+        .find_map(|s| s["snapshot"].as_str())
+        .unwrap()
+        .to_string();
+    let tree = repo
+        .cmd("git")
+        .args(["ls-tree", "-z", "--name-only", &snap])
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(
+        tree.split(|&b| b == 0).any(|n| n == b"caf\xe9.txt"),
+        "non-UTF-8 name lost"
+    );
     assert!(tree.split(|&b| b == 0).any(|n| n == b"bin.dat"));
-    let diff = repo.cmd("git").args(["trail", "diff", &format!("{S}:{}", steps(&trace).iter().find(|s| !s["snapshot"].is_null()).unwrap()["index"])]).output().unwrap().stdout;
-    assert!(contains(&diff, "Binary files"), "{}", String::from_utf8_lossy(&diff));
+    let diff = repo
+        .cmd("git")
+        .args([
+            "trail",
+            "diff",
+            &format!(
+                "{S}:{}",
+                steps(&trace)
+                    .iter()
+                    .find(|s| !s["snapshot"].is_null())
+                    .unwrap()["index"]
+            ),
+        ])
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(
+        contains(&diff, "Binary files"),
+        "{}",
+        String::from_utf8_lossy(&diff)
+    );
     // Quoted the way git quotes such names (core.quotePath).
-    assert!(contains(&diff, "caf\\351.txt"), "{}", String::from_utf8_lossy(&diff));
+    assert!(
+        contains(&diff, "caf\\351.txt"),
+        "{}",
+        String::from_utf8_lossy(&diff)
+    );
     // A write whose content is binary is stored in a blob, never inlined.
     let binary = "\u{0}\u{1}binary\u{0}";
     write(&repo, S, &repo.root, "w1", "w.bin", binary);
@@ -328,11 +588,17 @@ fn changes_made_outside_the_agent_get_their_own_external_snapshot() {
     assert_eq!(external.len(), 1, "{s:#?}");
     assert_eq!(external[0]["paths"], json!(["b.txt"]));
     let ext_diff = repo.trail(&["diff", &format!("{S}:{}", external[0]["index"])]);
-    assert!(ext_diff.contains("+typed by the user") && !ext_diff.contains("c.txt"), "{ext_diff}");
+    assert!(
+        ext_diff.contains("+typed by the user") && !ext_diff.contains("c.txt"),
+        "{ext_diff}"
+    );
     let bash_step = s.iter().find(|st| st["tool"] == "Bash").unwrap();
     assert!(bash_step["index"].as_u64() > external[0]["index"].as_u64());
     let bash_diff = repo.trail(&["diff", &format!("{S}:{}", bash_step["index"])]);
-    assert!(bash_diff.contains("+++ b/c.txt") && !bash_diff.contains("b.txt"), "{bash_diff}");
+    assert!(
+        bash_diff.contains("+++ b/c.txt") && !bash_diff.contains("b.txt"),
+        "{bash_diff}"
+    );
 }
 
 #[test]
@@ -342,11 +608,17 @@ fn a_dirty_tree_at_session_start_is_recorded_as_external() {
     start(&repo, S, &repo.root);
     write(&repo, S, &repo.root, "w1", "n.txt", "n\n");
     let trace = repo.show_json(S);
-    let first = steps(&trace).iter().find(|s| !s["snapshot"].is_null()).unwrap();
+    let first = steps(&trace)
+        .iter()
+        .find(|s| !s["snapshot"].is_null())
+        .unwrap();
     assert_eq!(first["external"], true);
     let write_step = steps(&trace).iter().find(|s| s["tool"] == "Write").unwrap();
     let diff = repo.trail(&["diff", &format!("{S}:{}", write_step["index"])]);
-    assert!(diff.contains("+++ b/n.txt") && !diff.contains("a.txt"), "{diff}");
+    assert!(
+        diff.contains("+++ b/n.txt") && !diff.contains("a.txt"),
+        "{diff}"
+    );
 }
 
 #[test]
@@ -358,28 +630,50 @@ fn post_commit_seals_active_sessions_and_respects_core_hooks_path() {
     assert!(repo.path(".githooks/post-commit").exists());
     start(&repo, S, &repo.root);
     write(&repo, S, &repo.root, "w1", "a.txt", "changed\n");
-    assert!(repo.git_output(&["rev-parse", "-q", "--verify", &format!("refs/traces/sessions/{S}")]).stdout.is_empty());
+    assert!(repo
+        .git_output(&[
+            "rev-parse",
+            "-q",
+            "--verify",
+            &format!("refs/traces/sessions/{S}")
+        ])
+        .stdout
+        .is_empty());
     repo.git(&["commit", "-qam", "agent work"]);
-    let sealed = repo.git(&["rev-parse", "--verify", &format!("refs/traces/sessions/{S}")]);
+    let sealed = repo.git(&[
+        "rev-parse",
+        "--verify",
+        &format!("refs/traces/sessions/{S}"),
+    ]);
     assert!(!sealed.is_empty());
-    let trace: Value = serde_json::from_str(&repo.git(&["show", &format!("refs/traces/sessions/{S}:trace.json")])).unwrap();
+    let trace: Value =
+        serde_json::from_str(&repo.git(&["show", &format!("refs/traces/sessions/{S}:trace.json")]))
+            .unwrap();
     assert!(steps(&trace).iter().any(|s| s["tool"] == "Write"));
 }
 
 #[test]
 fn ids_resolve_by_unique_prefix_with_helpful_errors() {
     let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
-    for s in ["abc11111-0000-4000-8000-000000000000", "abc22222-0000-4000-8000-000000000000"] {
+    for s in [
+        "abc11111-0000-4000-8000-000000000000",
+        "abc22222-0000-4000-8000-000000000000",
+    ] {
         start(&repo, s, &repo.root);
     }
     let out = repo.git_output(&["trace", "show", "abc"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ambiguous") && err.contains("abc11111") && err.contains("abc22222"), "{err}");
+    assert!(
+        err.contains("ambiguous") && err.contains("abc11111") && err.contains("abc22222"),
+        "{err}"
+    );
     let out = repo.git_output(&["trace", "show", "zzz"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no session matches 'zzz'"));
     let out = repo.git_output(&["trace", "show", "abc1:99"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no step 99"));
-    assert!(repo.trace(&["show", "abc2"]).starts_with("session abc22222-"));
+    assert!(repo
+        .trace(&["show", "abc2"])
+        .starts_with("session abc22222-"));
 }

@@ -12,7 +12,9 @@ use std::path::Path;
 pub(crate) fn classify(tool: &str) -> (StepKind, ToolClass) {
     match tool {
         "Edit" | "Write" | "MultiEdit" | "NotebookEdit" => (StepKind::Write, ToolClass::Named),
-        "Read" | "NotebookRead" | "Grep" | "Glob" | "LS" | "WebFetch" | "WebSearch" => (StepKind::Read, ToolClass::ReadOnly),
+        "Read" | "NotebookRead" | "Grep" | "Glob" | "LS" | "WebFetch" | "WebSearch" => {
+            (StepKind::Read, ToolClass::ReadOnly)
+        }
         "TodoWrite" | "ExitPlanMode" | "EnterPlanMode" => (StepKind::Plan, ToolClass::ReadOnly),
         "Bash" | "BashOutput" | "KillShell" | "KillBash" => (StepKind::Exec, ToolClass::Mutating),
         _ => (StepKind::Tool, ToolClass::Mutating),
@@ -25,11 +27,18 @@ pub(crate) fn action(event: &str, body: &Value, workdir: &Path, cwd: &Path) -> A
         "SessionStart" => Action::Start,
         "UserPromptSubmit" => Action::Prompt,
         "PreToolUse" | "PostToolUse" | "PostToolUseFailure" => {
-            let name = str_field(body, "tool_name").unwrap_or("unknown").to_string();
+            let name = str_field(body, "tool_name")
+                .unwrap_or("unknown")
+                .to_string();
             let id = str_field(body, "tool_use_id").map(str::to_string);
             let (_, class) = classify(&name);
             let paths = tool_paths(&name, body.get("tool_input"), workdir, cwd);
-            let call = ToolCall { id, name, class, paths };
+            let call = ToolCall {
+                id,
+                name,
+                class,
+                paths,
+            };
             if event == "PreToolUse" {
                 Action::PreTool(call)
             } else {
@@ -44,7 +53,9 @@ pub(crate) fn action(event: &str, body: &Value, workdir: &Path, cwd: &Path) -> A
 
 /// Repository-relative paths a tool input names (absolute in Claude's payloads).
 fn tool_paths(tool: &str, input: Option<&Value>, workdir: &Path, cwd: &Path) -> Vec<String> {
-    let Some(input) = input else { return Vec::new() };
+    let Some(input) = input else {
+        return Vec::new();
+    };
     let keys: &[&str] = match tool {
         "NotebookEdit" | "NotebookRead" => &["notebook_path"],
         "Grep" | "Glob" | "LS" => &["path"],
@@ -61,9 +72,27 @@ fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// The journal record for one hook payload (already redacted).
-pub(crate) fn hook_record(repo: &git2::Repository, event: &str, body: &Value, action: &Action, at: String) -> Result<Record, git2::Error> {
+pub(crate) fn hook_record(
+    repo: &git2::Repository,
+    event: &str,
+    body: &Value,
+    action: &Action,
+    at: String,
+) -> Result<Record, git2::Error> {
     let mut r = Record::new(at, Source::Hook, event);
-    copy_meta(body, &mut r.meta, &["prompt_id", "permission_mode", "source", "reason", "duration_ms", "effort", "stop_hook_active"]);
+    copy_meta(
+        body,
+        &mut r.meta,
+        &[
+            "prompt_id",
+            "permission_mode",
+            "source",
+            "reason",
+            "duration_ms",
+            "effort",
+            "stop_hook_active",
+        ],
+    );
     match action {
         Action::Start => {
             r.kind = Some(StepKind::System);
@@ -104,7 +133,8 @@ pub(crate) fn hook_record(repo: &git2::Repository, event: &str, body: &Value, ac
             push_blobs(&mut r, blobs);
         }
         Action::Stop => {
-            if let Some(text) = str_field(body, "last_assistant_message").filter(|t| !t.is_empty()) {
+            if let Some(text) = str_field(body, "last_assistant_message").filter(|t| !t.is_empty())
+            {
                 r.kind = Some(StepKind::Answer);
                 r.keys = vec![text_key(text)];
                 r.summary = first_line(text, 100);
@@ -113,7 +143,10 @@ pub(crate) fn hook_record(repo: &git2::Repository, event: &str, body: &Value, ac
         }
         Action::End => {
             r.kind = Some(StepKind::System);
-            r.summary = format!("session end ({})", str_field(body, "reason").unwrap_or("unknown"));
+            r.summary = format!(
+                "session end ({})",
+                str_field(body, "reason").unwrap_or("unknown")
+            );
         }
         Action::Other => {
             r.kind = Some(StepKind::System);
@@ -130,16 +163,25 @@ pub(crate) fn hook_record(repo: &git2::Repository, event: &str, body: &Value, ac
 
 fn event_summary(event: &str, body: &Value) -> String {
     match event {
-        "PreCompact" => format!("compaction ({})", str_field(body, "trigger").unwrap_or("auto")),
+        "PreCompact" => format!(
+            "compaction ({})",
+            str_field(body, "trigger").unwrap_or("auto")
+        ),
         "SubagentStop" => "subagent finished".into(),
-        "Notification" => format!("notification: {}", first_line(str_field(body, "message").unwrap_or_default(), 80)),
+        "Notification" => format!(
+            "notification: {}",
+            first_line(str_field(body, "message").unwrap_or_default(), 80)
+        ),
         other => format!("{other} event"),
     }
 }
 
 fn push_blobs(r: &mut Record, blobs: Vec<Content>) {
     if !blobs.is_empty() {
-        r.meta.insert("blobs".into(), serde_json::to_value(blobs).expect("content serialises"));
+        r.meta.insert(
+            "blobs".into(),
+            serde_json::to_value(blobs).expect("content serialises"),
+        );
     }
 }
 
@@ -167,7 +209,12 @@ pub(crate) fn text_key(text: &str) -> String {
 
 /// A one-line description of a tool call: what it touched or ran.
 fn tool_summary(tool: &str, input: &Value, paths: &[String]) -> String {
-    let pick = |k: &str| input.get(k).and_then(Value::as_str).map(|s| first_line(s, 100));
+    let pick = |k: &str| {
+        input
+            .get(k)
+            .and_then(Value::as_str)
+            .map(|s| first_line(s, 100))
+    };
     let what = match tool {
         "Bash" => pick("command"),
         "Grep" => pick("pattern"),
@@ -195,12 +242,22 @@ fn response_text(resp: &Value) -> String {
                 } else {
                     format!("{out}\n[stderr]\n{err}")
                 }
-            } else if let Some(c) = o.get("file").and_then(|f| f.get("content")).and_then(Value::as_str) {
+            } else if let Some(c) = o
+                .get("file")
+                .and_then(|f| f.get("content"))
+                .and_then(Value::as_str)
+            {
                 c.to_string()
             } else {
                 // Edit/Write echo the whole old file; the snapshot already holds the change.
                 let mut o = o.clone();
-                for k in ["originalFile", "content", "structuredPatch", "oldString", "newString"] {
+                for k in [
+                    "originalFile",
+                    "content",
+                    "structuredPatch",
+                    "oldString",
+                    "newString",
+                ] {
                     o.remove(k);
                 }
                 Value::Object(o).to_string()
@@ -211,14 +268,39 @@ fn response_text(resp: &Value) -> String {
 }
 
 /// Record types that carry no conversation content; skipped on import (and counted).
-const IGNORED_TYPES: &[&str] = &["queue-operation", "last-prompt", "mode", "attachment", "file-history-snapshot", "summary"];
+const IGNORED_TYPES: &[&str] = &[
+    "queue-operation",
+    "last-prompt",
+    "mode",
+    "attachment",
+    "file-history-snapshot",
+    "summary",
+];
 
 /// Journal records for one (redacted) transcript line. Unknown record types are kept raw.
-pub(crate) fn transcript_records(repo: &git2::Repository, line: &Value, workdir: &Path, cwd: &Path) -> Result<Vec<Record>, git2::Error> {
+pub(crate) fn transcript_records(
+    repo: &git2::Repository,
+    line: &Value,
+    workdir: &Path,
+    cwd: &Path,
+) -> Result<Vec<Record>, git2::Error> {
     let rtype = str_field(line, "type").unwrap_or("unknown");
-    let at = str_field(line, "timestamp").map(str::to_string).unwrap_or_default();
+    let at = str_field(line, "timestamp")
+        .map(str::to_string)
+        .unwrap_or_default();
     let mut base = Record::new(at, Source::Transcript, rtype);
-    copy_meta(line, &mut base.meta, &["uuid", "parentUuid", "promptId", "isSidechain", "version", "requestId"]);
+    copy_meta(
+        line,
+        &mut base.meta,
+        &[
+            "uuid",
+            "parentUuid",
+            "promptId",
+            "isSidechain",
+            "version",
+            "requestId",
+        ],
+    );
     let message = line.get("message");
     match rtype {
         "user" => user_records(repo, line, base),
@@ -228,11 +310,23 @@ pub(crate) fn transcript_records(repo: &git2::Repository, line: &Value, workdir:
             }
             let blocks = message.and_then(|m| m.get("content"));
             let mut out = Vec::new();
-            for (i, block) in blocks.and_then(Value::as_array).into_iter().flatten().enumerate() {
+            for (i, block) in blocks
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 out.push(assistant_block(repo, &base, i, block, workdir, cwd)?);
             }
             if let Some(Value::String(text)) = blocks {
-                out.push(assistant_block(repo, &base, 0, &serde_json::json!({"type":"text","text":text}), workdir, cwd)?);
+                out.push(assistant_block(
+                    repo,
+                    &base,
+                    0,
+                    &serde_json::json!({"type":"text","text":text}),
+                    workdir,
+                    cwd,
+                )?);
             }
             Ok(out)
         }
@@ -242,7 +336,13 @@ pub(crate) fn transcript_records(repo: &git2::Repository, line: &Value, workdir:
             let subtype = str_field(line, "subtype").unwrap_or("system");
             r.summary = match subtype {
                 "compact_boundary" => "compaction".to_string(),
-                other => first_line(&format!("{other}: {}", str_field(line, "content").unwrap_or_default()), 100),
+                other => first_line(
+                    &format!(
+                        "{other}: {}",
+                        str_field(line, "content").unwrap_or_default()
+                    ),
+                    100,
+                ),
             };
             uuid_key(&mut r, 0);
             Ok(vec![r])
@@ -266,10 +366,17 @@ fn uuid_key(r: &mut Record, block: usize) {
     }
 }
 
-fn user_records(repo: &git2::Repository, line: &Value, base: Record) -> Result<Vec<Record>, git2::Error> {
+fn user_records(
+    repo: &git2::Repository,
+    line: &Value,
+    base: Record,
+) -> Result<Vec<Record>, git2::Error> {
     let content_v = line.get("message").and_then(|m| m.get("content"));
     let is_meta = line.get("isMeta").and_then(Value::as_bool).unwrap_or(false);
-    let compact_summary = line.get("isCompactSummary").and_then(Value::as_bool).unwrap_or(false);
+    let compact_summary = line
+        .get("isCompactSummary")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let mut out = Vec::new();
     let mut prompt_parts = Vec::new();
     let mut images = 0u64;
@@ -289,7 +396,9 @@ fn user_records(repo: &git2::Repository, line: &Value, base: Record) -> Result<V
                         }
                         out.push(r);
                     }
-                    Some("text") => prompt_parts.push(str_field(block, "text").unwrap_or_default().to_string()),
+                    Some("text") => {
+                        prompt_parts.push(str_field(block, "text").unwrap_or_default().to_string())
+                    }
                     Some("image") => images += 1,
                     _ => {}
                 }
@@ -340,7 +449,14 @@ fn block_text(v: Option<&Value>) -> String {
     }
 }
 
-fn assistant_block(repo: &git2::Repository, base: &Record, i: usize, block: &Value, workdir: &Path, cwd: &Path) -> Result<Record, git2::Error> {
+fn assistant_block(
+    repo: &git2::Repository,
+    base: &Record,
+    i: usize,
+    block: &Value,
+    workdir: &Path,
+    cwd: &Path,
+) -> Result<Record, git2::Error> {
     let mut r = base.clone();
     match str_field(block, "type") {
         Some("thinking") => {

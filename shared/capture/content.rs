@@ -12,7 +12,10 @@ const EXCERPT_HEAD: usize = 1536;
 const EXCERPT_TAIL: usize = 512;
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn is_binary(text: &str) -> bool {
@@ -77,11 +80,19 @@ pub(crate) fn excerpt(text: &str) -> String {
 
 /// Replaces every long string inside a tool input by its excerpt, moving the full text to a blob
 /// whose reference is returned, so a `Write` of a large file does not bloat the journal.
-pub(crate) fn shrink_strings(repo: &git2::Repository, value: &mut Value, blobs: &mut Vec<Content>) -> Result<(), git2::Error> {
+pub(crate) fn shrink_strings(
+    repo: &git2::Repository,
+    value: &mut Value,
+    blobs: &mut Vec<Content>,
+) -> Result<(), git2::Error> {
     match value {
         Value::String(s) if s.len() > INLINE_LIMIT || is_binary(s) => {
             let c = content(repo, s)?;
-            let place = if c.blob_oid.is_some() { "in blobs/" } else { "over traces.bigFileThreshold, not kept; sha256 " };
+            let place = if c.blob_oid.is_some() {
+                "in blobs/"
+            } else {
+                "over traces.bigFileThreshold, not kept; sha256 "
+            };
             *s = format!(
                 "{}\n[full text: {} bytes {place}{}]",
                 c.text,
@@ -107,7 +118,11 @@ pub(crate) fn shrink_strings(repo: &git2::Repository, value: &mut Value, blobs: 
 
 /// The first line of a text, at most `max` characters, for one-line summaries.
 pub(crate) fn first_line(text: &str, max: usize) -> String {
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim();
     if line.chars().count() <= max {
         return line.to_string();
     }

@@ -17,7 +17,13 @@ use std::time::Duration;
 
 /// Reads the transcript from where the last import stopped and appends its records. With `settled`
 /// (session ended, or a backfill) a final line without a newline is read too.
-pub(crate) fn import_transcript(repo: &Repository, traces: &Traces, session: &str, state: &mut SessionState, settled: bool) -> store::Result<usize> {
+pub(crate) fn import_transcript(
+    repo: &Repository,
+    traces: &Traces,
+    session: &str,
+    state: &mut SessionState,
+    settled: bool,
+) -> store::Result<usize> {
     let Some(path) = state.transcript_path.clone().map(PathBuf::from) else {
         return Ok(0);
     };
@@ -34,9 +40,11 @@ pub(crate) fn import_transcript(repo: &Repository, traces: &Traces, session: &st
     if len == state.transcript_offset {
         return Ok(0);
     }
-    file.seek(SeekFrom::Start(state.transcript_offset)).map_err(store::Error::io(&path))?;
+    file.seek(SeekFrom::Start(state.transcript_offset))
+        .map_err(store::Error::io(&path))?;
     let mut bytes = Vec::with_capacity((len - state.transcript_offset) as usize);
-    file.read_to_end(&mut bytes).map_err(store::Error::io(&path))?;
+    file.read_to_end(&mut bytes)
+        .map_err(store::Error::io(&path))?;
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut lines: Vec<&[u8]> = bytes[..complete].split(|&b| b == b'\n').collect();
     let mut consumed = complete;
@@ -45,7 +53,10 @@ pub(crate) fn import_transcript(repo: &Repository, traces: &Traces, session: &st
         consumed = bytes.len();
     }
     let workdir = repo.workdir().unwrap_or(Path::new("/")).to_path_buf();
-    let cwd = state.cwd.clone().map_or_else(|| workdir.clone(), PathBuf::from);
+    let cwd = state
+        .cwd
+        .clone()
+        .map_or_else(|| workdir.clone(), PathBuf::from);
     let mut records: Vec<Record> = Vec::new();
     let mut malformed = 0usize;
     for line in lines {
@@ -61,13 +72,21 @@ pub(crate) fn import_transcript(repo: &Repository, traces: &Traces, session: &st
         let mut recs = match state.harness.as_str() {
             "claude" => claude::transcript_records(repo, &value, &workdir, &cwd)?,
             other => {
-                log_error(traces, session, "import", &format!("no transcript reader for harness '{other}'"));
+                log_error(
+                    traces,
+                    session,
+                    "import",
+                    &format!("no transcript reader for harness '{other}'"),
+                );
                 return Ok(0);
             }
         };
         if !report.is_empty() {
             if let Some(first) = recs.first_mut() {
-                first.meta.insert("redactions".into(), serde_json::to_value(&report.redactions).expect("map"));
+                first.meta.insert(
+                    "redactions".into(),
+                    serde_json::to_value(&report.redactions).expect("map"),
+                );
             }
         }
         records.append(&mut recs);
@@ -77,7 +96,10 @@ pub(crate) fn import_transcript(repo: &Repository, traces: &Traces, session: &st
             traces,
             session,
             "import",
-            &format!("{malformed} malformed line(s) in {} skipped", path.display()),
+            &format!(
+                "{malformed} malformed line(s) in {} skipped",
+                path.display()
+            ),
         );
     }
     store::append(traces, session, &records)?;
@@ -100,11 +122,19 @@ pub enum ImportError {
     #[error("unknown harness '{0}'\nhint: supported: {known}", known = super::HARNESSES.join(", "))]
     Harness(String),
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} has no session id (no record carries sessionId)\nhint: is this a Claude Code session file (~/.claude/projects/<dir>/<id>.jsonl)?")]
     NoSession { path: PathBuf },
     #[error("session {session} in {path} ran in {cwd}, outside this repository ({workdir})\nhint: run the import from the repository the session worked in")]
-    Elsewhere { session: String, path: PathBuf, cwd: String, workdir: PathBuf },
+    Elsewhere {
+        session: String,
+        path: PathBuf,
+        cwd: String,
+        workdir: PathBuf,
+    },
     #[error("session {session} is sealed in this repository but its journal is missing; importing now would drop the steps only the hooks saw\nhint: nothing was changed; the sealed session is complete as it is")]
     NoJournal { session: String },
     #[error(transparent)]
@@ -112,27 +142,44 @@ pub enum ImportError {
 }
 
 /// Backfills one session file (`git trace import <harness> <file>`): import, then seal.
-pub fn import_file(repo: &Repository, harness: &str, path: &Path) -> Result<ImportSummary, ImportError> {
+pub fn import_file(
+    repo: &Repository,
+    harness: &str,
+    path: &Path,
+) -> Result<ImportSummary, ImportError> {
     if !super::HARNESSES.contains(&harness) {
         return Err(ImportError::Harness(harness.to_string()));
     }
-    let text = std::fs::read(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read(path).map_err(|source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let (raw_session, cwd) = session_and_cwd(&text);
     let session = raw_session
         .or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .and_then(|s| store::sanitize_session_id(&s))
-        .ok_or_else(|| ImportError::NoSession { path: path.to_path_buf() })?;
+        .ok_or_else(|| ImportError::NoSession {
+            path: path.to_path_buf(),
+        })?;
     let workdir = repo.workdir().unwrap_or(Path::new("/")).to_path_buf();
     if let Some(cwd) = &cwd {
         let rel = super::repo_relative(&workdir, &workdir, cwd);
         if Path::new(&rel).is_absolute() {
-            return Err(ImportError::Elsewhere { session, path: path.to_path_buf(), cwd: cwd.clone(), workdir });
+            return Err(ImportError::Elsewhere {
+                session,
+                path: path.to_path_buf(),
+                cwd: cwd.clone(),
+                workdir,
+            });
         }
     }
     let traces = Traces::of(repo);
     let lock = SessionLock::acquire(&traces, &session, Duration::from_secs(10))?;
     let existing = SessionState::load(&traces, &session)?;
-    if existing.is_none() && store::sealed_commit(repo, &session)?.is_some() && !traces.journal(&session).exists() {
+    if existing.is_none()
+        && store::sealed_commit(repo, &session)?.is_some()
+        && !traces.journal(&session).exists()
+    {
         return Err(ImportError::NoJournal { session });
     }
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -155,7 +202,12 @@ pub fn import_file(repo: &Repository, harness: &str, path: &Path) -> Result<Impo
     }
     let sealed = super::seal::seal(repo, &traces, &session, &mut state, &lock, true)?;
     state.save(&traces, &session)?;
-    Ok(ImportSummary { session, file: path.to_path_buf(), records: sealed.imported, steps: sealed.steps })
+    Ok(ImportSummary {
+        session,
+        file: path.to_path_buf(),
+        records: sealed.imported,
+        steps: sealed.steps,
+    })
 }
 
 /// The session id and cwd recorded in a Claude Code session file.
@@ -163,8 +215,14 @@ fn session_and_cwd(text: &[u8]) -> (Option<String>, Option<String>) {
     let mut session = None;
     let mut cwd = None;
     for line in text.split(|&b| b == b'\n') {
-        let Ok(v) = serde_json::from_slice::<Value>(line) else { continue };
-        session = session.or_else(|| v.get("sessionId").and_then(Value::as_str).map(str::to_string));
+        let Ok(v) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
+        session = session.or_else(|| {
+            v.get("sessionId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
         cwd = cwd.or_else(|| v.get("cwd").and_then(Value::as_str).map(str::to_string));
         if session.is_some() && cwd.is_some() {
             break;

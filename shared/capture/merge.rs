@@ -64,15 +64,19 @@ struct Placed {
 
 /// Two protos describe the same step: a shared identity key, or the same text for the same kind.
 fn same_step(h: &Proto, t: &Proto) -> bool {
-    h.keys.iter().any(|k| {
-        t.keys.contains(k) && (!k.starts_with("text:") || h.kind == t.kind)
-    })
+    h.keys
+        .iter()
+        .any(|k| t.keys.contains(k) && (!k.starts_with("text:") || h.kind == t.kind))
 }
 
 /// Builds the session's steps; `chain` supplies each step's snapshot commit (by `Trace-Key`).
 pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
-    let hook_idx: Vec<usize> = (0..records.len()).filter(|&i| records[i].source == Source::Hook).collect();
-    let tr_idx: Vec<usize> = (0..records.len()).filter(|&i| records[i].source == Source::Transcript).collect();
+    let hook_idx: Vec<usize> = (0..records.len())
+        .filter(|&i| records[i].source == Source::Hook)
+        .collect();
+    let tr_idx: Vec<usize> = (0..records.len())
+        .filter(|&i| records[i].source == Source::Transcript)
+        .collect();
     let hooks = group(records, &hook_idx);
     let trans = group(records, &tr_idx);
 
@@ -101,7 +105,11 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
     // Each step's place: (position in transcript order, before (0) or at (1) it, tie-break).
     let mut order: Vec<Placed> = Vec::new();
     for (t, m) in trans_match.iter().enumerate() {
-        order.push(Placed { at: (t, 1, 0), hook: *m, transcript: Some(t) });
+        order.push(Placed {
+            at: (t, 1, 0),
+            hook: *m,
+            transcript: Some(t),
+        });
     }
     let mut successor = usize::MAX;
     let mut before = vec![(0usize, 0u8, 0usize); hooks.len()];
@@ -113,18 +121,33 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
     }
     for (h, at) in before.into_iter().enumerate() {
         if hook_match[h].is_none() {
-            order.push(Placed { at, hook: Some(h), transcript: None });
+            order.push(Placed {
+                at,
+                hook: Some(h),
+                transcript: None,
+            });
         }
     }
     order.sort_by_key(|p| p.at);
 
-    let snapshots: HashMap<&str, &ChainLink> = chain.iter().filter_map(|l| Some((l.key.as_deref()?, l))).collect();
+    let snapshots: HashMap<&str, &ChainLink> = chain
+        .iter()
+        .filter_map(|l| Some((l.key.as_deref()?, l)))
+        .collect();
     let mut steps: Vec<Step> = Vec::with_capacity(order.len());
     let mut used_links: Vec<&str> = Vec::new();
-    for Placed { hook: h, transcript: t, .. } in order {
+    for Placed {
+        hook: h,
+        transcript: t,
+        ..
+    } in order
+    {
         let mut recs: Vec<&Record> = Vec::new();
         let mut keys: Vec<String> = Vec::new();
-        for proto in [h.map(|h| &hooks[h]), t.map(|t| &trans[t])].into_iter().flatten() {
+        for proto in [h.map(|h| &hooks[h]), t.map(|t| &trans[t])]
+            .into_iter()
+            .flatten()
+        {
             recs.extend(proto.records.iter().map(|&i| &records[i]));
             for k in &proto.keys {
                 if !keys.contains(k) {
@@ -148,11 +171,21 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
             continue;
         }
         let headline = link.message.lines().next().unwrap_or_default();
-        let summary = headline.split_once(": ").map_or(headline, |(_, s)| s).to_string();
+        let summary = headline
+            .split_once(": ")
+            .map_or(headline, |(_, s)| s)
+            .to_string();
         steps.push(Step {
             index: steps.len() as u64,
             kind: StepKind::System,
-            tool: Some(if link.external { "external" } else { "snapshot" }.into()),
+            tool: Some(
+                if link.external {
+                    "external"
+                } else {
+                    "snapshot"
+                }
+                .into(),
+            ),
             paths: Vec::new(),
             started_at: String::new(),
             ended_at: None,
@@ -172,7 +205,16 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
 
 /// Record metadata left out of steps: bookkeeping that `context.jsonl.gz` keeps with the records
 /// (and `blobs`, which the bucket holds), so `trace.json` stays small and readable.
-const TRANSCRIPT_ONLY_META: &[&str] = &["blobs", "uuid", "parentUuid", "requestId", "version", "stop_reason", "effort", "permission_mode"];
+const TRANSCRIPT_ONLY_META: &[&str] = &[
+    "blobs",
+    "uuid",
+    "parentUuid",
+    "requestId",
+    "version",
+    "stop_reason",
+    "effort",
+    "permission_mode",
+];
 
 /// One step from all the records (hook first, then transcript) that describe it.
 fn combine(index: u64, recs: &[&Record], keys: Vec<String>) -> Step {
@@ -196,9 +238,16 @@ fn combine(index: u64, recs: &[&Record], keys: Vec<String>) -> Step {
     // Hook receive times and transcript timestamps are both RFC 3339 UTC, so they order as text.
     let times = || recs.iter().map(|r| r.at.as_str()).filter(|a| !a.is_empty());
     let started_at = times().min().unwrap_or_default().to_string();
-    let ended_at = times().max().filter(|end| *end != started_at).map(str::to_string);
+    let ended_at = times()
+        .max()
+        .filter(|end| *end != started_at)
+        .map(str::to_string);
     let longest = |get: &dyn Fn(&Record) -> Option<&Content>| -> Option<Content> {
-        let from_hook = recs.iter().filter(|r| hook(r)).filter_map(|r| get(r)).max_by_key(|c| c.bytes);
+        let from_hook = recs
+            .iter()
+            .filter(|r| hook(r))
+            .filter_map(|r| get(r))
+            .max_by_key(|c| c.bytes);
         from_hook
             .or_else(|| recs.iter().filter_map(|r| get(r)).max_by_key(|c| c.bytes))
             .cloned()

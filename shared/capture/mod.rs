@@ -69,7 +69,9 @@ pub fn hook(harness: &str, event_arg: Option<&str>, stdin: &[u8], process_cwd: &
         Ok(Ok(())) => return,
         Ok(Err(f)) => f,
         Err(panic) => Failure {
-            traces: Repository::discover(process_cwd).ok().map(|r| Traces::of(&r)),
+            traces: Repository::discover(process_cwd)
+                .ok()
+                .map(|r| Traces::of(&r)),
             session: String::new(),
             event: event_arg.unwrap_or_default().to_string(),
             message: format!("internal error (please report): {}", panic_text(&panic)),
@@ -98,7 +100,12 @@ struct Failure {
     message: String,
 }
 
-fn hook_inner(harness: &str, event_arg: Option<&str>, stdin: &[u8], process_cwd: &Path) -> Result<(), Failure> {
+fn hook_inner(
+    harness: &str,
+    event_arg: Option<&str>,
+    stdin: &[u8],
+    process_cwd: &Path,
+) -> Result<(), Failure> {
     let fail = |traces: Option<&Traces>, session: &str, event: &str, message: String| Failure {
         traces: traces.cloned(),
         session: session.to_string(),
@@ -124,8 +131,28 @@ fn hook_inner(harness: &str, event_arg: Option<&str>, stdin: &[u8], process_cwd:
     let event_hint = event_arg.unwrap_or_default();
     let mut body = match parsed {
         Ok(Value::Object(map)) => Value::Object(map),
-        Ok(_) => return Err(fail(Some(&traces), "", event_hint, format!("payload is not a JSON object ({} bytes); event skipped", stdin.len()))),
-        Err(e) => return Err(fail(Some(&traces), "", event_hint, format!("malformed payload ({} bytes): {e}; event skipped", stdin.len()))),
+        Ok(_) => {
+            return Err(fail(
+                Some(&traces),
+                "",
+                event_hint,
+                format!(
+                    "payload is not a JSON object ({} bytes); event skipped",
+                    stdin.len()
+                ),
+            ))
+        }
+        Err(e) => {
+            return Err(fail(
+                Some(&traces),
+                "",
+                event_hint,
+                format!(
+                    "malformed payload ({} bytes): {e}; event skipped",
+                    stdin.len()
+                ),
+            ))
+        }
     };
     let event = body
         .get("hook_event_name")
@@ -134,35 +161,69 @@ fn hook_inner(harness: &str, event_arg: Option<&str>, stdin: &[u8], process_cwd:
         .unwrap_or("unknown")
         .to_string();
     if !HARNESSES.contains(&harness) {
-        return Err(fail(Some(&traces), "", &event, format!("unknown harness '{harness}' (known: {})", HARNESSES.join(", "))));
+        return Err(fail(
+            Some(&traces),
+            "",
+            &event,
+            format!(
+                "unknown harness '{harness}' (known: {})",
+                HARNESSES.join(", ")
+            ),
+        ));
     }
     let Some(session) = body
         .get("session_id")
         .and_then(Value::as_str)
         .and_then(store::sanitize_session_id)
     else {
-        return Err(fail(Some(&traces), "", &event, "payload has no session_id; event skipped".into()));
+        return Err(fail(
+            Some(&traces),
+            "",
+            &event,
+            "payload has no session_id; event skipped".into(),
+        ));
     };
     let mut report = security::Report::default();
     security::redact_json(&mut body, &mut report);
     let workdir = repo.workdir().expect("not bare").to_path_buf();
     let action = claude::action(&event, &body, &workdir, &cwd);
     let at = store::now_rfc3339();
-    let mut record = claude::hook_record(&repo, &event, &body, &action, at)
-        .map_err(|e| fail(Some(&traces), &session, &event, format!("cannot store payload content: {e}")))?;
+    let mut record = claude::hook_record(&repo, &event, &body, &action, at).map_err(|e| {
+        fail(
+            Some(&traces),
+            &session,
+            &event,
+            format!("cannot store payload content: {e}"),
+        )
+    })?;
     if !report.is_empty() {
-        record.meta.insert("redactions".into(), serde_json::to_value(&report.redactions).expect("map"));
+        record.meta.insert(
+            "redactions".into(),
+            serde_json::to_value(&report.redactions).expect("map"),
+        );
     }
     let lock = match SessionLock::acquire(&traces, &session, LOCK_WAIT) {
         Ok(lock) => lock,
         Err(e) => {
             // Keep the event even without the lock; its snapshot is taken by the next event.
             let appended = store::append(&traces, &session, &[record]);
-            let kept = if appended.is_ok() { "event kept without snapshot" } else { "event lost" };
-            return Err(fail(Some(&traces), &session, &event, format!("{e} ({kept})")));
+            let kept = if appended.is_ok() {
+                "event kept without snapshot"
+            } else {
+                "event lost"
+            };
+            return Err(fail(
+                Some(&traces),
+                &session,
+                &event,
+                format!("{e} ({kept})"),
+            ));
         }
     };
-    let transcript = body.get("transcript_path").and_then(Value::as_str).map(str::to_string);
+    let transcript = body
+        .get("transcript_path")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let mut recorder = Recorder::open(&repo, &traces, &session, &lock, harness, &cwd, transcript)
         .map_err(|e| fail(Some(&traces), &session, &event, e.to_string()))?;
     let outcome = recorder.handle(&action, record);
@@ -176,16 +237,26 @@ fn hook_inner(harness: &str, event_arg: Option<&str>, stdin: &[u8], process_cwd:
 /// repository-relative `/`-separated path; paths outside the working tree stay absolute.
 pub(crate) fn repo_relative(workdir: &Path, cwd: &Path, raw: &str) -> String {
     let p = Path::new(raw);
-    let abs = if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
     let abs = normalize(&abs);
-    let strip = |root: &Path| abs.strip_prefix(root).ok().map(|r| r.to_string_lossy().into_owned());
+    let strip = |root: &Path| {
+        abs.strip_prefix(root)
+            .ok()
+            .map(|r| r.to_string_lossy().into_owned())
+    };
     strip(&normalize(workdir))
         .or_else(|| std::fs::canonicalize(workdir).ok().and_then(|w| strip(&w)))
         .or_else(|| {
             let real = abs.parent().and_then(|d| std::fs::canonicalize(d).ok())?;
             let w = std::fs::canonicalize(workdir).ok()?;
             let rel = real.join(abs.file_name()?);
-            rel.strip_prefix(&w).ok().map(|r| r.to_string_lossy().into_owned())
+            rel.strip_prefix(&w)
+                .ok()
+                .map(|r| r.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| abs.to_string_lossy().into_owned())
 }
@@ -211,11 +282,12 @@ pub fn seal_pending(repo: &Repository) -> Vec<(String, store::Error)> {
     let traces = Traces::of(repo);
     let mut failures = Vec::new();
     for session in store::dirty_sessions(&traces) {
-        let result = SessionLock::acquire(&traces, &session, Duration::from_millis(200)).and_then(|lock| {
-            let mut state = SessionState::load(&traces, &session)?.unwrap_or_default();
-            seal::seal(repo, &traces, &session, &mut state, &lock, false)?;
-            state.save(&traces, &session)
-        });
+        let result =
+            SessionLock::acquire(&traces, &session, Duration::from_millis(200)).and_then(|lock| {
+                let mut state = SessionState::load(&traces, &session)?.unwrap_or_default();
+                seal::seal(repo, &traces, &session, &mut state, &lock, false)?;
+                state.save(&traces, &session)
+            });
         match result {
             Ok(()) | Err(store::Error::Busy { .. }) => {}
             Err(e) => failures.push((session, e)),
@@ -232,8 +304,14 @@ mod tests {
     fn payload_paths_become_repo_relative() {
         let w = Path::new("/r/repo");
         assert_eq!(repo_relative(w, w, "/r/repo/src/a.rs"), "src/a.rs");
-        assert_eq!(repo_relative(w, Path::new("/r/repo/src"), "a.rs"), "src/a.rs");
-        assert_eq!(repo_relative(w, Path::new("/r/repo/src"), "../b.rs"), "b.rs");
+        assert_eq!(
+            repo_relative(w, Path::new("/r/repo/src"), "a.rs"),
+            "src/a.rs"
+        );
+        assert_eq!(
+            repo_relative(w, Path::new("/r/repo/src"), "../b.rs"),
+            "b.rs"
+        );
         assert_eq!(repo_relative(w, w, "/elsewhere/x"), "/elsewhere/x");
     }
 }

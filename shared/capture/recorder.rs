@@ -38,7 +38,13 @@ impl<'r> Recorder<'r> {
         if state.transcript_path.is_none() {
             state.transcript_path = transcript;
         }
-        let mut recorder = Recorder { repo, traces, session, lock, state };
+        let mut recorder = Recorder {
+            repo,
+            traces,
+            session,
+            lock,
+            state,
+        };
         if first_event {
             let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
             let base_tree = match &head {
@@ -82,13 +88,16 @@ impl<'r> Recorder<'r> {
                     record.keys.push(format!("call:{}:{step}", record.at));
                 }
                 let tree = match call.class {
-                    ToolClass::Named => Some(trail::named_tree(self.repo, self.last()?.1, &call.paths)?.0),
+                    ToolClass::Named => {
+                        Some(trail::named_tree(self.repo, self.last()?.1, &call.paths)?.0)
+                    }
                     ToolClass::Mutating => Some(self.full_tree()?),
                     ToolClass::ReadOnly => None,
                 };
                 if let Some(tree) = tree {
                     let headline = format!("{} {}", call.name, record.summary);
-                    record.snapshot = self.snapshot(tree, step, &record.keys[0].clone(), &headline, false)?;
+                    record.snapshot =
+                        self.snapshot(tree, step, &record.keys[0].clone(), &headline, false)?;
                 }
                 store::append(self.traces, self.session, &[record])
             }
@@ -98,8 +107,15 @@ impl<'r> Recorder<'r> {
                 } else {
                     store::append(self.traces, self.session, &[record])?;
                 }
-                super::seal::seal(self.repo, self.traces, self.session, &mut self.state, self.lock, matches!(action, Action::End))
-                    .map(drop)
+                super::seal::seal(
+                    self.repo,
+                    self.traces,
+                    self.session,
+                    &mut self.state,
+                    self.lock,
+                    matches!(action, Action::End),
+                )
+                .map(drop)
             }
             Action::Start | Action::Other => self.append_step(record),
         }
@@ -126,8 +142,16 @@ impl<'r> Recorder<'r> {
         match self.repo.refname_to_id(&trail_ref(self.session)) {
             Ok(tip) => Ok((Some(tip), self.repo.find_commit(tip)?.tree_id())),
             Err(e) if e.code() == git2::ErrorCode::NotFound => {
-                let base = self.state.base_tree.as_deref().map(Oid::from_str).transpose()?;
-                Ok((None, base.map_or_else(|| self.repo.treebuilder(None)?.write(), Ok)?))
+                let base = self
+                    .state
+                    .base_tree
+                    .as_deref()
+                    .map(Oid::from_str)
+                    .transpose()?;
+                Ok((
+                    None,
+                    base.map_or_else(|| self.repo.treebuilder(None)?.write(), Ok)?,
+                ))
             }
             Err(e) => Err(e.into()),
         }
@@ -145,7 +169,14 @@ impl<'r> Recorder<'r> {
     }
 
     /// Commits `tree` on the trail if it differs from the last snapshot.
-    fn snapshot(&mut self, tree: Oid, step: u64, key: &str, headline: &str, external: bool) -> store::Result<Option<Snapshot>> {
+    fn snapshot(
+        &mut self,
+        tree: Oid,
+        step: u64,
+        key: &str,
+        headline: &str,
+        external: bool,
+    ) -> store::Result<Option<Snapshot>> {
         let (tip, last_tree) = self.last()?;
         if tree == last_tree {
             return Ok(None);

@@ -23,12 +23,23 @@ pub(crate) struct Sealed {
 }
 
 /// Seals the session (the caller holds its lock). A no-op when nothing changed since the last seal.
-pub(crate) fn seal(repo: &Repository, traces: &Traces, session: &str, state: &mut SessionState, _lock: &SessionLock, settled: bool) -> store::Result<Sealed> {
+pub(crate) fn seal(
+    repo: &Repository,
+    traces: &Traces,
+    session: &str,
+    state: &mut SessionState,
+    _lock: &SessionLock,
+    settled: bool,
+) -> store::Result<Sealed> {
     let imported = import_transcript(repo, traces, session, state, settled)?;
     let journal = store::read_journal(traces, session)?;
     let previous = store::sealed_commit(repo, session)?;
     let previous_trail = previous_trail(repo, previous)?;
-    let chain = store::read_chain(repo, session, previous_trail.values.iter().filter_map(link_of).collect())?;
+    let chain = store::read_chain(
+        repo,
+        session,
+        previous_trail.values.iter().filter_map(link_of).collect(),
+    )?;
     let trail_tip = chain.last().map(|l| l.commit);
     let up_to_date = previous.is_some()
         && journal.end == state.sealed_len
@@ -41,8 +52,17 @@ pub(crate) fn seal(repo: &Repository, traces: &Traces, session: &str, state: &mu
         return Ok(Sealed { imported, steps: 0 });
     }
     if !journal.skipped.is_empty() {
-        let lines: Vec<String> = journal.skipped.iter().map(|(n, why)| format!("line {n}: {why}")).collect();
-        store::log_error(traces, session, "seal", &format!("journal lines skipped: {}", lines.join("; ")));
+        let lines: Vec<String> = journal
+            .skipped
+            .iter()
+            .map(|(n, why)| format!("line {n}: {why}"))
+            .collect();
+        store::log_error(
+            traces,
+            session,
+            "seal",
+            &format!("journal lines skipped: {}", lines.join("; ")),
+        );
     }
     let records = &journal.records;
     let mut steps = merge::merge(records, &chain);
@@ -62,31 +82,74 @@ pub(crate) fn seal(repo: &Repository, traces: &Traces, session: &str, state: &mu
 
     let mut members: Vec<(String, Member)> = Vec::new();
     let mut listing = BTreeMap::new();
-    for (name, bytes) in [("trace.json", trace_json), ("trail.jsonl.gz", trail_gz), ("context.jsonl.gz", context_gz)] {
-        listing.insert(name.to_string(), json!({"sha256": super::content::sha256_hex(&bytes), "size": bytes.len()}));
+    for (name, bytes) in [
+        ("trace.json", trace_json),
+        ("trail.jsonl.gz", trail_gz),
+        ("context.jsonl.gz", context_gz),
+    ] {
+        listing.insert(
+            name.to_string(),
+            json!({"sha256": super::content::sha256_hex(&bytes), "size": bytes.len()}),
+        );
         members.push((name.to_string(), Member::Bytes(bytes)));
     }
     for (sha, oid) in merge::blob_refs(records) {
-        let Ok(oid) = Oid::from_str(&oid) else { continue };
-        let Ok(blob) = repo.find_blob(oid) else { continue };
-        listing.insert(format!("blobs/{sha}"), json!({"sha256": sha, "size": blob.size()}));
+        let Ok(oid) = Oid::from_str(&oid) else {
+            continue;
+        };
+        let Ok(blob) = repo.find_blob(oid) else {
+            continue;
+        };
+        listing.insert(
+            format!("blobs/{sha}"),
+            json!({"sha256": sha, "size": blob.size()}),
+        );
         members.push((format!("blobs/{sha}"), Member::Blob(oid)));
     }
-    let manifest = manifest(session, state, &trace, records, &chain, context_records, listing, journal.skipped.len());
-    members.push(("manifest.json".into(), Member::Bytes(serde_json::to_vec_pretty(&manifest).expect("json"))));
+    let manifest = manifest(
+        session,
+        state,
+        &trace,
+        records,
+        &chain,
+        context_records,
+        listing,
+        journal.skipped.len(),
+    );
+    members.push((
+        "manifest.json".into(),
+        Member::Bytes(serde_json::to_vec_pretty(&manifest).expect("json")),
+    ));
     let message = format!(
         "seal {session}: {} steps\n\nTrace-Session: {session}\n",
         trace.steps.len()
     );
-    store::write_seal(repo, traces, session, members, previous, chain.last().map(|l| l.commit), &message)?;
+    store::write_seal(
+        repo,
+        traces,
+        session,
+        members,
+        previous,
+        chain.last().map(|l| l.commit),
+        &message,
+    )?;
     state.sealed_len = journal.end;
     store::mark_sealed(traces, session);
-    Ok(Sealed { imported, steps: trace.steps.len() })
+    Ok(Sealed {
+        imported,
+        steps: trace.steps.len(),
+    })
 }
 
 /// Renumbers the trail's `Trace-Step:` trailers to the merged step numbers (rewriting commits only
 /// when a number changed) and points each step at its snapshot's current commit.
-fn relabel(repo: &Repository, traces: &Traces, session: &str, chain: &[ChainLink], steps: &mut [Step]) -> store::Result<Vec<ChainLink>> {
+fn relabel(
+    repo: &Repository,
+    traces: &Traces,
+    session: &str,
+    chain: &[ChainLink],
+    steps: &mut [Step],
+) -> store::Result<Vec<ChainLink>> {
     let by_key: HashMap<&str, u64> = steps
         .iter()
         .flat_map(|s| s.keys.iter().map(move |k| (k.as_str(), s.index)))
@@ -110,7 +173,10 @@ fn relabel(repo: &Repository, traces: &Traces, session: &str, chain: &[ChainLink
         .collect();
     for step in steps.iter_mut() {
         if step.snapshot.is_some() {
-            step.snapshot = step.keys.iter().find_map(|k| commits.get(k.as_str()).cloned());
+            step.snapshot = step
+                .keys
+                .iter()
+                .find_map(|k| commits.get(k.as_str()).cloned());
         }
     }
     Ok(chain)
@@ -126,10 +192,17 @@ fn build_trace(session: &str, state: &SessionState, records: &[Record], steps: V
             }
         }
         if version.is_none() {
-            version = r.meta.get("version").and_then(Value::as_str).map(str::to_string);
+            version = r
+                .meta
+                .get("version")
+                .and_then(Value::as_str)
+                .map(str::to_string);
         }
     }
-    let times = records.iter().map(|r| r.at.as_str()).filter(|a| !a.is_empty());
+    let times = records
+        .iter()
+        .map(|r| r.at.as_str())
+        .filter(|a| !a.is_empty());
     Trace {
         schema: TRACE_SCHEMA.into(),
         id: session.to_string(),
@@ -154,21 +227,36 @@ struct PreviousTrail {
 }
 
 fn previous_trail(repo: &Repository, previous: Option<Oid>) -> store::Result<PreviousTrail> {
-    let Some(gz) = previous.map(|p| store::read_member(repo, p, "trail.jsonl.gz")).transpose()?.flatten() else {
+    let Some(gz) = previous
+        .map(|p| store::read_member(repo, p, "trail.jsonl.gz"))
+        .transpose()?
+        .flatten()
+    else {
         return Ok(PreviousTrail::default());
     };
     let mut text = String::new();
-    if flate2::read::MultiGzDecoder::new(&gz[..]).read_to_string(&mut text).is_err() {
+    if flate2::read::MultiGzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .is_err()
+    {
         return Ok(PreviousTrail::default());
     }
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let values = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let values = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
     Ok(PreviousTrail { gz, lines, values })
 }
 
 /// A chain link as a trail line recorded it; None for lines written before links were recorded.
 fn link_of(line: &Value) -> Option<ChainLink> {
-    let oid = |k: &str| line[k].as_str().filter(|s| !s.is_empty()).and_then(|s| Oid::from_str(s).ok());
+    let oid = |k: &str| {
+        line[k]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .and_then(|s| Oid::from_str(s).ok())
+    };
     Some(ChainLink {
         commit: oid("snapshot")?,
         tree: oid("tree")?,
@@ -183,19 +271,34 @@ fn link_of(line: &Value) -> Option<ChainLink> {
 /// `trail.jsonl.gz`: one line per snapshot with its patch. Patches of tree pairs already in the
 /// previous seal are reused rather than diffed again, and when the previous lines are unchanged
 /// their compressed bytes are kept and only the new lines are added, as one more gzip member.
-fn trail_lines(repo: &Repository, previous: &PreviousTrail, chain: &[ChainLink], steps: &[Step]) -> store::Result<Vec<u8>> {
+fn trail_lines(
+    repo: &Repository,
+    previous: &PreviousTrail,
+    chain: &[ChainLink],
+    steps: &[Step],
+) -> store::Result<Vec<u8>> {
     let mut known: HashMap<(&str, &str), &Value> = HashMap::new();
     for v in &previous.values {
-        let pair = (v["parent_tree"].as_str().unwrap_or_default(), v["tree"].as_str().unwrap_or_default());
+        let pair = (
+            v["parent_tree"].as_str().unwrap_or_default(),
+            v["tree"].as_str().unwrap_or_default(),
+        );
         known.insert(pair, &v["files"]);
     }
-    let step_of: HashMap<String, u64> = steps.iter().filter_map(|s| Some((s.snapshot.clone()?, s.index))).collect();
+    let step_of: HashMap<String, u64> = steps
+        .iter()
+        .filter_map(|s| Some((s.snapshot.clone()?, s.index)))
+        .collect();
     let mut lines: Vec<String> = Vec::with_capacity(chain.len());
     for link in chain {
-        let pair = (link.parent_tree.map(|t| t.to_string()).unwrap_or_default(), link.tree.to_string());
+        let pair = (
+            link.parent_tree.map(|t| t.to_string()).unwrap_or_default(),
+            link.tree.to_string(),
+        );
         let files = match known.get(&(pair.0.as_str(), pair.1.as_str())) {
             Some(files) => (*files).clone(),
-            None => serde_json::to_value(trail::diff_trees(repo, link.parent_tree, link.tree)?).expect("json"),
+            None => serde_json::to_value(trail::diff_trees(repo, link.parent_tree, link.tree)?)
+                .expect("json"),
         };
         let line = json!({
             "schema": TRAIL_SCHEMA,
@@ -227,18 +330,35 @@ fn trail_lines(repo: &Repository, previous: &PreviousTrail, chain: &[ChainLink],
 /// One gzip member holding `bytes`, compressed in a single call (many small writes into the
 /// encoder cost far more than the compression itself).
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 4 + 64), Compression::default());
+    let mut gz = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4 + 64),
+        Compression::default(),
+    );
     gz.write_all(bytes).expect("in-memory write");
     gz.finish().expect("in-memory gzip")
 }
 
 /// `context.jsonl.gz`: the transcript records, in order, as context nodes. Append-only: the previous
 /// seal's bytes are kept and the new records are added as one more gzip member.
-fn context(repo: &Repository, previous: Option<Oid>, prev_manifest: &Value, records: &[Record]) -> store::Result<(Vec<u8>, usize)> {
-    let transcript: Vec<&Record> = records.iter().filter(|r| r.source == Source::Transcript).collect();
-    let done = prev_manifest["counts"]["context_records"].as_u64().unwrap_or(0) as usize;
+fn context(
+    repo: &Repository,
+    previous: Option<Oid>,
+    prev_manifest: &Value,
+    records: &[Record],
+) -> store::Result<(Vec<u8>, usize)> {
+    let transcript: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.source == Source::Transcript)
+        .collect();
+    let done = prev_manifest["counts"]["context_records"]
+        .as_u64()
+        .unwrap_or(0) as usize;
     let mut out = if done > 0 && done <= transcript.len() {
-        previous.map(|p| store::read_member(repo, p, "context.jsonl.gz")).transpose()?.flatten().unwrap_or_default()
+        previous
+            .map(|p| store::read_member(repo, p, "context.jsonl.gz"))
+            .transpose()?
+            .flatten()
+            .unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -275,7 +395,10 @@ fn manifest(
         .filter(|s| s.snapshot.is_some() && !s.external)
         .flat_map(|s| s.paths.iter().map(String::as_str))
         .collect();
-    let mut report = security::Report { scanner: security::SCANNER_VERSION.into(), ..Default::default() };
+    let mut report = security::Report {
+        scanner: security::SCANNER_VERSION.into(),
+        ..Default::default()
+    };
     for r in records {
         if let Some(Value::Object(counts)) = r.meta.get("redactions") {
             for (kind, n) in counts {
@@ -286,17 +409,28 @@ fn manifest(
     let mut tokens: BTreeMap<&str, u64> = BTreeMap::new();
     let mut seen_messages = BTreeSet::new();
     for r in records.iter().filter(|r| r.source == Source::Transcript) {
-        let Some(id) = r.meta.get("id").and_then(Value::as_str) else { continue };
+        let Some(id) = r.meta.get("id").and_then(Value::as_str) else {
+            continue;
+        };
         if !seen_messages.insert(id) {
             continue;
         }
         if let Some(Value::Object(usage)) = r.meta.get("usage") {
-            for key in ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"] {
-                *tokens.entry(key).or_default() += usage.get(key).and_then(Value::as_u64).unwrap_or(0);
+            for key in [
+                "input_tokens",
+                "output_tokens",
+                "cache_read_input_tokens",
+                "cache_creation_input_tokens",
+            ] {
+                *tokens.entry(key).or_default() +=
+                    usage.get(key).and_then(Value::as_u64).unwrap_or(0);
             }
         }
     }
-    let unknown = records.iter().filter(|r| r.kind.is_none() && r.meta.contains_key("raw")).count();
+    let unknown = records
+        .iter()
+        .filter(|r| r.kind.is_none() && r.meta.contains_key("raw"))
+        .count();
     let prompt = trace
         .steps
         .iter()

@@ -59,7 +59,10 @@ pub fn run(page: bool, body: impl FnOnce(&mut dyn Write) -> anyhow::Result<ExitC
     }
 }
 
-fn finish(code: anyhow::Result<ExitCode>, flushed: std::io::Result<()>) -> anyhow::Result<ExitCode> {
+fn finish(
+    code: anyhow::Result<ExitCode>,
+    flushed: std::io::Result<()>,
+) -> anyhow::Result<ExitCode> {
     match (code, flushed) {
         (Ok(code), Ok(())) => Ok(code),
         (Err(e), _) => Err(e),

@@ -17,7 +17,13 @@ use std::process::ExitCode;
 /// Start with `git trace init` in a repository, work with your agent as usual, then
 /// `git trace list` and `git trace show <id>`.
 #[derive(Parser, Debug)]
-#[command(name = "git-trace", bin_name = "git trace", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "git-trace",
+    bin_name = "git trace",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -192,7 +198,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             } else {
                 doctor::render(out, &report)?;
             }
-            Ok(if report.healthy { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if report.healthy {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::List(args) => {
             let repo = super::open_repo()?;
@@ -211,7 +221,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             } else {
                 render::session_list(out, &sessions)?;
             }
-            Ok(if sessions.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if sessions.is_empty() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Show(args) => {
             let repo = super::open_repo()?;
@@ -270,9 +284,19 @@ fn seal_pending(repo: &git2::Repository) {
     }
 }
 
-fn wire(agent: Agent, global: bool, json: bool, out: &mut dyn Write, install: bool) -> anyhow::Result<ExitCode> {
+fn wire(
+    agent: Agent,
+    global: bool,
+    json: bool,
+    out: &mut dyn Write,
+    install: bool,
+) -> anyhow::Result<ExitCode> {
     let repo = super::open_repo()?;
-    let scope = if global { setup::Scope::Global } else { setup::Scope::Repo };
+    let scope = if global {
+        setup::Scope::Global
+    } else {
+        setup::Scope::Repo
+    };
     let mut done = Vec::new();
     if install {
         if !global {
@@ -293,7 +317,13 @@ fn wire(agent: Agent, global: bool, json: bool, out: &mut dyn Write, install: bo
         render::json_pretty(out, &done)?;
     } else {
         for w in &done {
-            writeln!(out, "{:<18} {}  ({})", w.change.to_string(), w.what, w.path.display())?;
+            writeln!(
+                out,
+                "{:<18} {}  ({})",
+                w.change.to_string(),
+                w.what,
+                w.path.display()
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

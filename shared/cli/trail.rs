@@ -12,7 +12,13 @@ use std::process::ExitCode;
 /// refs/traces/trails/<session>; `git trail log` walks that chain and `git trail diff` prints the
 /// patch a step (or the whole session) produced.
 #[derive(Parser, Debug)]
-#[command(name = "git-trail", bin_name = "git trail", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "git-trail",
+    bin_name = "git trail",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -125,7 +131,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                 Some(i) => {
                     let step = read::step(&trace, i)?;
                     let Some(snapshot) = &step.snapshot else {
-                        eprintln!("step {}:{i} ({} {}) changed no files", addr.session, step.kind.as_str(), step.tool.as_deref().unwrap_or(""));
+                        eprintln!(
+                            "step {}:{i} ({} {}) changed no files",
+                            addr.session,
+                            step.kind.as_str(),
+                            step.tool.as_deref().unwrap_or("")
+                        );
                         return Ok(ExitCode::from(1));
                     };
                     out.write_all(&snapshot_patch(&repo, snapshot)?)?;

@@ -15,13 +15,26 @@ pub enum Error {
     #[error("no session matches '{spec}'{}", candidates_hint(.known))]
     Unknown { spec: String, known: Vec<String> },
     #[error("session id '{spec}' is ambiguous:\n{}\nhint: use more characters of the id", indent_list(.candidates))]
-    Ambiguous { spec: String, candidates: Vec<String> },
-    #[error("'{spec}' is not a session address\nhint: use <session>[:<step>], e.g. 3f9a or 3f9a:12")]
+    Ambiguous {
+        spec: String,
+        candidates: Vec<String>,
+    },
+    #[error(
+        "'{spec}' is not a session address\nhint: use <session>[:<step>], e.g. 3f9a or 3f9a:12"
+    )]
     BadAddress { spec: String },
     #[error("session {session} has no step {step} (it has {count} steps, 0 to {last})", last = .count.saturating_sub(1))]
-    NoStep { session: String, step: u64, count: usize },
+    NoStep {
+        session: String,
+        step: u64,
+        count: usize,
+    },
     #[error("session {session}: {what} is unreadable: {reason}\nhint: run 'git trace doctor'")]
-    Corrupt { session: String, what: String, reason: String },
+    Corrupt {
+        session: String,
+        what: String,
+        reason: String,
+    },
     #[error(transparent)]
     Store(#[from] store::Error),
     #[error(transparent)]
@@ -29,14 +42,21 @@ pub enum Error {
 }
 
 fn indent_list(items: &[String]) -> String {
-    items.iter().map(|c| format!("  {c}")).collect::<Vec<_>>().join("\n")
+    items
+        .iter()
+        .map(|c| format!("  {c}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn candidates_hint(known: &[String]) -> String {
     if known.is_empty() {
         "\nhint: no sessions are captured in this repository yet; run 'git trace init', or 'git trace import'".into()
     } else {
-        format!("\nhint: known sessions include:\n{}", indent_list(&known[..known.len().min(5)]))
+        format!(
+            "\nhint: known sessions include:\n{}",
+            indent_list(&known[..known.len().min(5)])
+        )
     }
 }
 
@@ -63,7 +83,9 @@ pub fn session_ids(repo: &Repository) -> Result<Vec<String>, Error> {
 pub fn resolve(repo: &Repository, spec: &str) -> Result<Address, Error> {
     let (id, step) = match spec.rsplit_once(':') {
         Some((id, step)) => {
-            let step = step.parse::<u64>().map_err(|_| Error::BadAddress { spec: spec.into() })?;
+            let step = step
+                .parse::<u64>()
+                .map_err(|_| Error::BadAddress { spec: spec.into() })?;
             (id, Some(step))
         }
         None => (spec, None),
@@ -73,21 +95,41 @@ pub fn resolve(repo: &Repository, spec: &str) -> Result<Address, Error> {
     }
     let ids = session_ids(repo)?;
     if ids.iter().any(|s| s == id) {
-        return Ok(Address { session: id.into(), step });
+        return Ok(Address {
+            session: id.into(),
+            step,
+        });
     }
     let matches: Vec<String> = ids.iter().filter(|s| s.starts_with(id)).cloned().collect();
     match matches.len() {
-        1 => Ok(Address { session: matches[0].clone(), step }),
-        0 => Err(Error::Unknown { spec: spec.into(), known: ids }),
-        _ => Err(Error::Ambiguous { spec: spec.into(), candidates: matches }),
+        1 => Ok(Address {
+            session: matches[0].clone(),
+            step,
+        }),
+        0 => Err(Error::Unknown {
+            spec: spec.into(),
+            known: ids,
+        }),
+        _ => Err(Error::Ambiguous {
+            spec: spec.into(),
+            candidates: matches,
+        }),
     }
 }
 
 /// Loads a sealed session's `trace.json`.
 pub fn load_trace(repo: &Repository, session: &str) -> Result<Trace, Error> {
-    let corrupt = |what: &str, reason: String| Error::Corrupt { session: session.into(), what: what.into(), reason };
-    let seal = store::sealed_commit(repo, session)?.ok_or_else(|| Error::Unknown { spec: session.into(), known: Vec::new() })?;
-    let bytes = store::read_member(repo, seal, "trace.json")?.ok_or_else(|| corrupt("trace.json", "missing from the bucket".into()))?;
+    let corrupt = |what: &str, reason: String| Error::Corrupt {
+        session: session.into(),
+        what: what.into(),
+        reason,
+    };
+    let seal = store::sealed_commit(repo, session)?.ok_or_else(|| Error::Unknown {
+        spec: session.into(),
+        known: Vec::new(),
+    })?;
+    let bytes = store::read_member(repo, seal, "trace.json")?
+        .ok_or_else(|| corrupt("trace.json", "missing from the bucket".into()))?;
     serde_json::from_slice(&bytes).map_err(|e| corrupt("trace.json", e.to_string()))
 }
 
@@ -119,7 +161,9 @@ pub struct SessionSummary {
 pub fn list(repo: &Repository) -> Result<Vec<SessionSummary>, Error> {
     let mut out = Vec::new();
     for id in session_ids(repo)? {
-        let Some(seal) = store::sealed_commit(repo, &id)? else { continue };
+        let Some(seal) = store::sealed_commit(repo, &id)? else {
+            continue;
+        };
         let manifest: Value = store::read_member(repo, seal, "manifest.json")?
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or(Value::Null);
@@ -134,7 +178,11 @@ pub fn list(repo: &Repository) -> Result<Vec<SessionSummary>, Error> {
             prompt: manifest["prompt"].as_str().map(str::to_string),
             models: manifest["models"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|m| m.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
             snapshots: manifest["counts"]["snapshots"].as_u64().unwrap_or(0),
         });

@@ -40,9 +40,18 @@ pub fn session_list(out: &mut dyn Write, sessions: &[SessionSummary]) -> io::Res
 
 /// `git trace show <id>`: the header and one line per step.
 pub fn trace(out: &mut dyn Write, trace: &Trace) -> io::Result<()> {
-    let version = trace.harness_version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+    let version = trace
+        .harness_version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
     writeln!(out, "session {}", trace.id)?;
-    writeln!(out, "harness {}{version}{}", trace.harness, models(&trace.models))?;
+    writeln!(
+        out,
+        "harness {}{version}{}",
+        trace.harness,
+        models(&trace.models)
+    )?;
     writeln!(
         out,
         "time    {} .. {}",
@@ -81,15 +90,39 @@ fn step_line(out: &mut dyn Write, step: &Step) -> io::Result<()> {
 }
 
 /// `git trace show <id>:<step>`: everything about one step, then its patch.
-pub fn step(out: &mut dyn Write, session: &str, step: &Step, patch: Option<&[u8]>) -> io::Result<()> {
-    writeln!(out, "step {}:{}  {}{}", short(session), step.index, step.kind.as_str(), step.tool.as_deref().map(|t| format!(" {t}")).unwrap_or_default())?;
+pub fn step(
+    out: &mut dyn Write,
+    session: &str,
+    step: &Step,
+    patch: Option<&[u8]>,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "step {}:{}  {}{}",
+        short(session),
+        step.index,
+        step.kind.as_str(),
+        step.tool
+            .as_deref()
+            .map(|t| format!(" {t}"))
+            .unwrap_or_default()
+    )?;
     writeln!(out, "summary  {}", step.summary)?;
     writeln!(out, "time     {}", time(&step.started_at).replace('T', " "))?;
     if !step.paths.is_empty() {
         writeln!(out, "paths    {}", step.paths.join(", "))?;
     }
     if let Some(s) = &step.snapshot {
-        writeln!(out, "snapshot {}{}", s, if step.external { " (external: changes made outside the agent)" } else { "" })?;
+        writeln!(
+            out,
+            "snapshot {}{}",
+            s,
+            if step.external {
+                " (external: changes made outside the agent)"
+            } else {
+                ""
+            }
+        )?;
     }
     if let Some(model) = step.meta.get("model").and_then(Value::as_str) {
         writeln!(out, "model    {model}")?;
@@ -129,12 +162,25 @@ fn input_text(input: &Value) -> String {
 
 fn content(out: &mut dyn Write, c: &Content) -> io::Result<()> {
     if c.binary {
-        return writeln!(out, "  [binary, {} bytes, blobs/{}]", c.bytes, c.blob.as_deref().unwrap_or("?"));
+        return writeln!(
+            out,
+            "  [binary, {} bytes, blobs/{}]",
+            c.bytes,
+            c.blob.as_deref().unwrap_or("?")
+        );
     }
     indented(out, &c.text)?;
     match (&c.blob, &c.blob_oid) {
-        (Some(blob), Some(_)) => writeln!(out, "  [excerpt of {} bytes; full text in blobs/{blob}]", c.bytes)?,
-        (Some(blob), None) => writeln!(out, "  [excerpt of {} bytes; over traces.bigFileThreshold, not kept (sha256 {blob})]", c.bytes)?,
+        (Some(blob), Some(_)) => writeln!(
+            out,
+            "  [excerpt of {} bytes; full text in blobs/{blob}]",
+            c.bytes
+        )?,
+        (Some(blob), None) => writeln!(
+            out,
+            "  [excerpt of {} bytes; over traces.bigFileThreshold, not kept (sha256 {blob})]",
+            c.bytes
+        )?,
         _ => {}
     }
     Ok(())

@@ -26,7 +26,8 @@ pub fn append(traces: &Traces, session: &str, records: &[Record]) -> Result<()> 
     let mut buf = Vec::new();
     if len > 0 {
         let mut last = [0u8; 1];
-        file.seek(SeekFrom::Start(len - 1)).map_err(Error::io(&path))?;
+        file.seek(SeekFrom::Start(len - 1))
+            .map_err(Error::io(&path))?;
         file.read_exact(&mut last).map_err(Error::io(&path))?;
         if last[0] != b'\n' {
             buf.push(b'\n');
@@ -61,7 +62,9 @@ fn mark_dirty(traces: &Traces, session: &str) -> Result<()> {
         return Ok(());
     }
     ensure_dir(&dir)?;
-    std::fs::File::create(&path).map(drop).map_err(Error::io(path))
+    std::fs::File::create(&path)
+        .map(drop)
+        .map_err(Error::io(path))
 }
 
 /// Clears the dirty mark after a seal that covered the whole journal.
@@ -100,7 +103,10 @@ pub fn read_journal(traces: &Traces, session: &str) -> Result<JournalRead> {
     }
     if complete < bytes.len() {
         let line_no = bytes[..complete].iter().filter(|&&b| b == b'\n').count() + 1;
-        out.skipped.push((line_no, "torn last line (a writer was killed mid-write)".into()));
+        out.skipped.push((
+            line_no,
+            "torn last line (a writer was killed mid-write)".into(),
+        ));
     }
     out.end = complete as u64;
     Ok(out)

@@ -17,12 +17,14 @@ mod trail_chain;
 
 pub use bucket::{read_member, sealed_commit, write_seal, Member};
 pub use journal::{append, dirty_sessions, mark_sealed, read_journal, JournalRead};
-pub use trail_chain::{read_chain, relabel_chain, ChainLink};
 pub use lock::SessionLock;
 pub use log::{log_error, recent_errors, ErrorLine};
-pub use paths::{session_ref, sanitize_session_id, trail_ref, Traces, SESSIONS_PREFIX, TRAILS_PREFIX};
+pub use paths::{
+    sanitize_session_id, session_ref, trail_ref, Traces, SESSIONS_PREFIX, TRAILS_PREFIX,
+};
 pub use refs::{update_ref, RefUpdate};
 pub use state::SessionState;
+pub use trail_chain::{read_chain, relabel_chain, ChainLink};
 
 use std::path::PathBuf;
 
@@ -30,11 +32,18 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot update {name}: expected {expected}, found {actual}\nhint: another git-trace may be running; retry, or run 'git trace doctor'")]
-    RefMoved { name: String, expected: String, actual: String },
+    RefMoved {
+        name: String,
+        expected: String,
+        actual: String,
+    },
     #[error("session {session} is busy: {path} is locked by another git-trace process\nhint: retry in a moment; if no agent is running, run 'git trace doctor'")]
     Busy { session: String, path: PathBuf },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Git(#[from] git2::Error),
     #[error("cannot read {path}: {reason}\nhint: the file is local state; delete it and the next event rebuilds it")]
@@ -87,7 +96,13 @@ mod tests {
     #[test]
     fn formats_epoch_and_leap_days() {
         assert_eq!(super::format_unix_ms(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::format_unix_ms(1_709_208_000_123), "2024-02-29T12:00:00.123Z");
-        assert_eq!(super::format_unix_ms(1_795_566_896_263), "2026-11-25T00:34:56.263Z");
+        assert_eq!(
+            super::format_unix_ms(1_709_208_000_123),
+            "2024-02-29T12:00:00.123Z"
+        );
+        assert_eq!(
+            super::format_unix_ms(1_795_566_896_263),
+            "2026-11-25T00:34:56.263Z"
+        );
     }
 }

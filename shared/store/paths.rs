@@ -108,7 +108,10 @@ mod tests {
         assert_eq!(s(""), None);
         for bad in ["../../x", "a/b", "x.lock", "-x", "a b", "a..b"] {
             let got = s(bad).unwrap();
-            assert!(!got.contains('/') && !got.contains("..") && !got.ends_with(".lock"), "{bad} -> {got}");
+            assert!(
+                !got.contains('/') && !got.contains("..") && !got.ends_with(".lock"),
+                "{bad} -> {got}"
+            );
             assert!(!got.starts_with(['-', '.']), "{bad} -> {got}");
         }
         assert_ne!(s("a/b").unwrap(), s("a_b").unwrap());

@@ -39,11 +39,18 @@ pub fn update_ref(repo: &Repository, traces: &Traces, update: RefUpdate<'_>) -> 
         Some(old) => repo
             .reference_matching(update.name, update.new, true, old, update.message)
             .map(drop),
-        None => repo.reference(update.name, update.new, false, update.message).map(drop),
+        None => repo
+            .reference(update.name, update.new, false, update.message)
+            .map(drop),
     };
     match result {
         Ok(()) => Ok(()),
-        Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked) => {
+        Err(e)
+            if matches!(
+                e.code(),
+                ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
+            ) =>
+        {
             Err(moved(repo.refname_to_id(update.name).ok()))
         }
         Err(e) => Err(e.into()),

@@ -43,7 +43,10 @@ impl SessionState {
         match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
-                .map_err(|e| Error::Corrupt { path, reason: e.to_string() }),
+                .map_err(|e| Error::Corrupt {
+                    path,
+                    reason: e.to_string(),
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::Io { path, source: e }),
         }
@@ -56,7 +59,10 @@ impl SessionState {
         ensure_dir(dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(Error::io(dir))?;
         serde_json::to_writer(&mut tmp, self).expect("state serialises");
-        tmp.persist(&path).map_err(|e| Error::Io { path, source: e.error })?;
+        tmp.persist(&path).map_err(|e| Error::Io {
+            path,
+            source: e.error,
+        })?;
         Ok(())
     }
 }

@@ -23,7 +23,11 @@ pub struct ChainLink {
 /// last link are read from the object database, so the cost follows the new snapshots, not the
 /// session's length. When the trail no longer contains that link (rewritten by hand), the whole
 /// chain is read.
-pub fn read_chain(repo: &Repository, session: &str, known: Vec<ChainLink>) -> Result<Vec<ChainLink>> {
+pub fn read_chain(
+    repo: &Repository,
+    session: &str,
+    known: Vec<ChainLink>,
+) -> Result<Vec<ChainLink>> {
     let tip = match repo.refname_to_id(&trail_ref(session)) {
         Ok(oid) => oid,
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
@@ -63,8 +67,18 @@ pub fn read_chain(repo: &Repository, session: &str, known: Vec<ChainLink>) -> Re
 /// Gives the chain's commits new messages (same trees, same order, same signatures), rewriting
 /// from the first commit whose message changes, and moves the trail ref from its old tip.
 /// Returns the chain as it now stands.
-pub fn relabel_chain(repo: &Repository, traces: &Traces, session: &str, chain: &[ChainLink], messages: &[String]) -> Result<Vec<ChainLink>> {
-    let Some(first) = chain.iter().zip(messages).position(|(l, m)| &l.message != m) else {
+pub fn relabel_chain(
+    repo: &Repository,
+    traces: &Traces,
+    session: &str,
+    chain: &[ChainLink],
+    messages: &[String],
+) -> Result<Vec<ChainLink>> {
+    let Some(first) = chain
+        .iter()
+        .zip(messages)
+        .position(|(l, m)| &l.message != m)
+    else {
         return Ok(chain.to_vec());
     };
     let mut out = chain[..first].to_vec();
@@ -74,7 +88,14 @@ pub fn relabel_chain(repo: &Repository, traces: &Traces, session: &str, chain: &
         let tree = repo.find_tree(link.tree)?;
         let parent_commit = parent.map(|p| repo.find_commit(p)).transpose()?;
         let parents: Vec<&git2::Commit<'_>> = parent_commit.iter().collect();
-        let oid = repo.commit(None, &old.author(), &old.committer(), message, &tree, &parents)?;
+        let oid = repo.commit(
+            None,
+            &old.author(),
+            &old.committer(),
+            message,
+            &tree,
+            &parents,
+        )?;
         out.push(ChainLink {
             commit: oid,
             parent,

@@ -23,7 +23,11 @@ pub struct FilePatch {
     pub patch: String,
 }
 
-fn diff<'r>(repo: &'r Repository, old: Option<Oid>, new: Oid) -> Result<git2::Diff<'r>, git2::Error> {
+fn diff<'r>(
+    repo: &'r Repository,
+    old: Option<Oid>,
+    new: Oid,
+) -> Result<git2::Diff<'r>, git2::Error> {
     let old = old.map(|o| repo.find_tree(o)).transpose()?;
     let new = repo.find_tree(new)?;
     let mut opts = DiffOptions::new();
@@ -34,7 +38,11 @@ fn diff<'r>(repo: &'r Repository, old: Option<Oid>, new: Oid) -> Result<git2::Di
 }
 
 /// Per-file patches between two trees (`old` None: the empty tree).
-pub fn diff_trees(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Vec<FilePatch>, git2::Error> {
+pub fn diff_trees(
+    repo: &Repository,
+    old: Option<Oid>,
+    new: Oid,
+) -> Result<Vec<FilePatch>, git2::Error> {
     let diff = diff(repo, old, new)?;
     let mut files = Vec::new();
     for idx in 0..diff.deltas().len() {
@@ -42,7 +50,11 @@ pub fn diff_trees(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Vec<F
             continue;
         };
         let delta = patch.delta();
-        let path_bytes = delta.new_file().path_bytes().or(delta.old_file().path_bytes()).unwrap_or_default();
+        let path_bytes = delta
+            .new_file()
+            .path_bytes()
+            .or(delta.old_file().path_bytes())
+            .unwrap_or_default();
         let (path, path_hex) = match std::str::from_utf8(path_bytes) {
             Ok(p) => (p.to_string(), None),
             Err(_) => (
@@ -58,7 +70,12 @@ pub fn diff_trees(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Vec<F
             _ => "modified",
         };
         let old_path = (delta.status() == Delta::Renamed)
-            .then(|| delta.old_file().path_bytes().map(|p| String::from_utf8_lossy(p).into_owned()))
+            .then(|| {
+                delta
+                    .old_file()
+                    .path_bytes()
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+            })
             .flatten();
         let binary = delta.flags().is_binary();
         let (_, added, removed) = patch.line_stats()?;
@@ -78,13 +95,19 @@ pub fn diff_trees(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Vec<F
 }
 
 /// Writes the git-style patch between two trees, byte for byte.
-pub fn write_patch(repo: &Repository, old: Option<Oid>, new: Oid, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn write_patch(
+    repo: &Repository,
+    old: Option<Oid>,
+    new: Oid,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let diff = diff(repo, old, new)?;
     let mut err = None;
     diff.print(DiffFormat::Patch, |_, _, line| {
         let origin = line.origin();
         let res = if matches!(origin, '+' | '-' | ' ') {
-            out.write_all(&[origin as u8]).and_then(|_| out.write_all(line.content()))
+            out.write_all(&[origin as u8])
+                .and_then(|_| out.write_all(line.content()))
         } else {
             out.write_all(line.content())
         };

@@ -25,7 +25,11 @@ pub enum PathChange {
 }
 
 /// Builds a tree from `base` with the current content of `paths` (repository-relative, `/`-separated).
-pub fn named_tree(repo: &Repository, base: Oid, paths: &[String]) -> Result<(Oid, Vec<PathChange>), git2::Error> {
+pub fn named_tree(
+    repo: &Repository,
+    base: Oid,
+    paths: &[String],
+) -> Result<(Oid, Vec<PathChange>), git2::Error> {
     let workdir = repo
         .workdir()
         .ok_or_else(|| git2::Error::from_str("bare repository has no working tree"))?
@@ -48,7 +52,11 @@ fn fold_path(
     rel: &str,
     builder: &mut git2::build::TreeUpdateBuilder,
 ) -> Result<PathChange, git2::Error> {
-    if rel.is_empty() || rel == ".git" || rel.starts_with(".git/") || rel.split('/').any(|c| c == "..") {
+    if rel.is_empty()
+        || rel == ".git"
+        || rel.starts_with(".git/")
+        || rel.split('/').any(|c| c == "..")
+    {
         return Ok(PathChange::Skipped);
     }
     let full = workdir.join(rel);
@@ -62,16 +70,25 @@ fn fold_path(
             }
             return Ok(PathChange::Skipped);
         }
-        Err(e) => return Err(git2::Error::from_str(&format!("cannot stat {}: {e}", full.display()))),
+        Err(e) => {
+            return Err(git2::Error::from_str(&format!(
+                "cannot stat {}: {e}",
+                full.display()
+            )))
+        }
     };
     if !tracked && repo.is_path_ignored(rel)? {
         return Ok(PathChange::Ignored);
     }
     let (blob, mode) = if meta.file_type().is_symlink() {
-        let target = std::fs::read_link(&full)
-            .map_err(|e| git2::Error::from_str(&format!("cannot read link {}: {e}", full.display())))?;
+        let target = std::fs::read_link(&full).map_err(|e| {
+            git2::Error::from_str(&format!("cannot read link {}: {e}", full.display()))
+        })?;
         use std::os::unix::ffi::OsStrExt;
-        (repo.blob(target.as_os_str().as_bytes())?, git2::FileMode::Link)
+        (
+            repo.blob(target.as_os_str().as_bytes())?,
+            git2::FileMode::Link,
+        )
     } else if meta.is_file() {
         use std::os::unix::fs::PermissionsExt;
         let mode = if meta.permissions().mode() & 0o111 != 0 {
@@ -92,7 +109,12 @@ fn fold_path(
 /// libgit2 writes raw bytes; when the path has content filters (`text`/`eol`/`filter`/`ident`
 /// attributes, or `core.autocrlf`), git's own `hash-object --path` is used so the blob matches what a
 /// full refresh (and the user's next commit) would store.
-fn hash_file(repo: &Repository, workdir: &Path, rel: &str, full: &Path) -> Result<Oid, git2::Error> {
+fn hash_file(
+    repo: &Repository,
+    workdir: &Path,
+    rel: &str,
+    full: &Path,
+) -> Result<Oid, git2::Error> {
     if !needs_filters(repo, workdir, rel) {
         // Streamed with no hint path: libgit2's blob_path would look up filters, which loads the
         // whole index.
@@ -130,7 +152,10 @@ fn needs_filters(repo: &Repository, workdir: &Path, rel: &str) -> bool {
     // large repository) whenever a directory has no .gitattributes of its own. Instead read the
     // attribute files that can apply to this path and look for the attributes that change content.
     let mut files = vec![repo.path().join("info/attributes")];
-    if let Some(global) = config.as_ref().and_then(|c| c.get_path("core.attributesFile").ok()) {
+    if let Some(global) = config
+        .as_ref()
+        .and_then(|c| c.get_path("core.attributesFile").ok())
+    {
         files.push(global);
     }
     let mut dir = workdir.to_path_buf();
@@ -142,7 +167,9 @@ fn needs_filters(repo: &Repository, workdir: &Path, rel: &str) -> bool {
     }
     files.iter().any(|f| {
         std::fs::read_to_string(f).is_ok_and(|text| {
-            ["filter", "text", "eol", "ident", "crlf"].iter().any(|attr| text.contains(attr))
+            ["filter", "text", "eol", "ident", "crlf"]
+                .iter()
+                .any(|attr| text.contains(attr))
         })
     })
 }
@@ -156,7 +183,11 @@ fn needs_filters(repo: &Repository, workdir: &Path, rel: &str) -> bool {
 /// the index file's stamp at that moment: when the file still has that stamp after `git add` (which
 /// leaves the file alone when it finds nothing to change) the tree is returned without reading the
 /// index again. Returns the tree and the index's stamp, for the next call.
-pub fn full_tree(repo: &Repository, index: &Path, known: Option<(Oid, &str)>) -> Result<(Oid, String), git2::Error> {
+pub fn full_tree(
+    repo: &Repository,
+    index: &Path,
+    known: Option<(Oid, &str)>,
+) -> Result<(Oid, String), git2::Error> {
     let workdir = repo
         .workdir()
         .ok_or_else(|| git2::Error::from_str("bare repository has no working tree"))?;
@@ -166,13 +197,18 @@ pub fn full_tree(repo: &Repository, index: &Path, known: Option<(Oid, &str)>) ->
     let mut seeded = false;
     if !index.exists() {
         if let Some(parent) = index.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| git2::Error::from_str(&format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                git2::Error::from_str(&format!("cannot create {}: {e}", parent.display()))
+            })?;
         }
         let user_index = repo.path().join("index");
         if user_index.exists() {
             std::fs::copy(&user_index, index).map_err(|e| {
-                git2::Error::from_str(&format!("cannot seed {} from {}: {e}", index.display(), user_index.display()))
+                git2::Error::from_str(&format!(
+                    "cannot seed {} from {}: {e}",
+                    index.display(),
+                    user_index.display()
+                ))
             })?;
             run_git(workdir, index, &["update-index", "--index-version", "4"])?;
         }
@@ -200,7 +236,12 @@ fn index_stamp(path: &Path) -> String {
 fn run_git(workdir: &Path, index: &Path, args: &[&str]) -> Result<Vec<u8>, git2::Error> {
     let out = git(workdir)
         .env("GIT_INDEX_FILE", index)
-        .args(["-c", "index.skipHash=true", "-c", "core.untrackedCache=true"])
+        .args([
+            "-c",
+            "index.skipHash=true",
+            "-c",
+            "core.untrackedCache=true",
+        ])
         .args(args)
         .output()
         .map_err(|e| git2::Error::from_str(&format!("cannot run git: {e}")))?;
@@ -240,8 +281,20 @@ fn git(workdir: &Path) -> Command {
 /// `Trace-Key` names the step independently of its number (`tool:<call id>`, `external:<n>`): a
 /// hook numbers steps provisionally, and sealing, which merges in what only the transcript shows
 /// (thinking, assistant text), renumbers them and rewrites these messages to match.
-pub fn commit_message(session: &str, step: u64, headline: &str, key: &str, external: bool) -> String {
-    let headline: String = headline.lines().next().unwrap_or_default().chars().take(72).collect();
+pub fn commit_message(
+    session: &str,
+    step: u64,
+    headline: &str,
+    key: &str,
+    external: bool,
+) -> String {
+    let headline: String = headline
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(72)
+        .collect();
     let mut msg = format!("step {step}: {headline}\n\nTrace-Session: {session}\nTrace-Step: {step}\nTrace-Key: {key}\n");
     if external {
         msg.push_str("Trace-Snapshot: external\n");
@@ -251,11 +304,19 @@ pub fn commit_message(session: &str, step: u64, headline: &str, key: &str, exter
 
 /// The value of a `Name: value` trailer in a commit message.
 pub fn trailer<'m>(message: &'m str, name: &str) -> Option<&'m str> {
-    message.lines().rev().find_map(|l| l.strip_prefix(name)?.strip_prefix(':').map(str::trim))
+    message
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':').map(str::trim))
 }
 
 /// Writes a snapshot commit (no ref update).
-pub fn snapshot_commit(repo: &Repository, tree: Oid, parent: Option<Oid>, message: &str) -> Result<Oid, git2::Error> {
+pub fn snapshot_commit(
+    repo: &Repository,
+    tree: Oid,
+    parent: Option<Oid>,
+    message: &str,
+) -> Result<Oid, git2::Error> {
     let sig = git2::Signature::now("git-traces", "git-traces@localhost")?;
     let tree = repo.find_tree(tree)?;
     let parent = parent.map(|p| repo.find_commit(p)).transpose()?;

@@ -3,9 +3,9 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::io::Write;
 
 pub struct TestRepo {
     _dir: tempfile::TempDir,
@@ -15,12 +15,19 @@ pub struct TestRepo {
 
 /// The directory holding the built `git-trace` and `git-trail`.
 pub fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_git-trace")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_BIN_EXE_git-trace"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Applies the pinned environment to a command.
 pub fn pin_env(cmd: &mut Command, home: &Path) {
-    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     cmd.env_clear()
         .env("PATH", path)
         .env("HOME", home)
@@ -45,7 +52,11 @@ impl TestRepo {
         let home = dir.path().join("home");
         std::fs::create_dir_all(&root).unwrap();
         std::fs::create_dir_all(&home).unwrap();
-        let repo = TestRepo { _dir: dir, root, home };
+        let repo = TestRepo {
+            _dir: dir,
+            root,
+            home,
+        };
         repo.git(&["init", "-q", "-b", "main"]);
         repo
     }
@@ -85,7 +96,11 @@ impl TestRepo {
     /// Runs git and returns its stdout; panics (with stderr) when it fails.
     pub fn git(&self, args: &[&str]) -> String {
         let out = self.cmd("git").args(args).output().unwrap();
-        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -117,7 +132,11 @@ impl TestRepo {
     pub fn hook_in(&self, cwd: &Path, event: &str, payload: &Value) {
         let out = self.hook_raw(cwd, event, payload.to_string().as_bytes());
         assert!(out.status.success(), "hook {event} exited {:?}", out.status);
-        assert!(out.stdout.is_empty(), "hook {event} printed {:?}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.stdout.is_empty(),
+            "hook {event} printed {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 
     pub fn hook(&self, event: &str, payload: &Value) {
