@@ -44,11 +44,4 @@ impl SessionLock {
             }
         }
     }
-
-    /// Removes git lock files a killed writer of this session left behind. Only valid while held.
-    pub fn clear_stale(&self, stale: &[std::path::PathBuf]) {
-        for path in stale {
-            let _ = std::fs::remove_file(path);
-        }
-    }
 }

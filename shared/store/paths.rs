@@ -26,9 +26,6 @@ impl Traces {
     pub fn journal(&self, session: &str) -> PathBuf {
         self.dir.join("journal").join(format!("{session}.jsonl"))
     }
-    pub fn journal_dir(&self) -> PathBuf {
-        self.dir.join("journal")
-    }
     pub fn state(&self, session: &str) -> PathBuf {
         self.dir.join("state").join(format!("{session}.json"))
     }
@@ -40,9 +37,6 @@ impl Traces {
     }
     pub fn errors_log(&self) -> PathBuf {
         self.dir.join("errors.log")
-    }
-    pub fn cache(&self) -> PathBuf {
-        self.dir.join("cache")
     }
     /// The lock file git (and libgit2) take next to a loose ref.
     pub fn ref_lock(&self, refname: &str) -> PathBuf {
