@@ -1,6 +1,15 @@
 //! The capture gate: every hook payload and transcript record passes through here before any byte
 //! of it is written, because a secret that reaches a git object is hard to purge.
 //!
+//! Two layers find secrets. The rules in `rules.rs` know credentials by their prefix
+//! (`ghp_…`, `AKIA…`) or their context (`aws_secret_access_key = …`, a `-----BEGIN PRIVATE
+//! KEY-----` block, a URL's password). Behind them, the `high_entropy` fallback reports long runs
+//! of base64 characters that look random rather than like names, paths or ids, wherever no rule
+//! found anything: that is what catches a secret with neither prefix nor context, such as a bare
+//! AWS secret key or a PEM body as arguments of a shell command. Within one JSON value,
+//! [`redact_json`] then removes every secret it found from every string of the value, so a secret
+//! recognised by context in a command's output also disappears from the command that printed it.
+//!
 //! Owns the marker format `[REDACTED:<kind>:<hash6>]`, where `hash6` is the first 6 lowercase hex
 //! digits of the SHA-256 of the secret's bytes: the same secret always yields the same marker, so a
 //! reader can tell that two redactions hid the same value without learning it. No rule matches a
@@ -22,7 +31,7 @@ use sha2::{Digest, Sha256};
 use rules::RULES;
 
 /// The rule set's version, as written into [`Report::scanner`].
-pub const SCANNER_VERSION: &str = "capture-1";
+pub const SCANNER_VERSION: &str = "capture-2";
 
 /// One secret found in a text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -94,7 +103,7 @@ static COMPILED: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
 });
 
 /// The alternation of every rule's trigger. Nearly every text has no candidate at all; for those,
-/// this one literal search is the whole cost of the scan.
+/// this one literal search and the fallback's byte-table pass are the whole cost of the scan.
 static PREFILTER: LazyLock<Regex> = LazyLock::new(|| {
     let alternation: Vec<String> = RULES
         .iter()
@@ -107,34 +116,82 @@ static PREFILTER: LazyLock<Regex> = LazyLock::new(|| {
 ///
 /// Where findings of different rules overlap they are merged into one, named by the earliest
 /// (then longest, then highest-priority) of them: redacting only one would leave part of the other
-/// in the text, and the next scan would find it.
+/// in the text, and the next scan would find it. The `high_entropy` fallback only reports runs no
+/// rule touched: a rule knows better where its secret starts and ends.
 pub fn scan(text: &str) -> Vec<Finding> {
-    if !PREFILTER.is_match(text) {
-        return Vec::new();
-    }
-    // (start, end, rule index)
-    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-    for (index, rule) in COMPILED.iter().enumerate() {
-        let mut push = |start: usize, end: usize| {
-            let rejected = rule.reject.is_some_and(|reject| reject(&text[start..end]));
-            if !rejected {
-                spans.push((start, end, index));
-            }
-        };
-        if rule.narrowed {
-            for caps in rule.regex.captures_iter(text) {
-                if let Some(secret) = caps.name("s") {
-                    push(secret.start(), secret.end());
+    spans(text)
+        .into_iter()
+        .map(|span| Finding {
+            kind: span.kind,
+            start: span.start,
+            end: span.end,
+            marker: marker(span.kind, &text[span.start..span.end]),
+        })
+        .collect()
+}
+
+/// A stretch of text to redact.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    kind: &'static str,
+}
+
+/// [`scan`] without the markers.
+fn spans(text: &str) -> Vec<Span> {
+    // (start, end, rule index); the fallback ranks after every rule.
+    let mut found: Vec<(usize, usize, usize)> = Vec::new();
+    if PREFILTER.is_match(text) {
+        for (index, rule) in COMPILED.iter().enumerate() {
+            let mut push = |start: usize, end: usize| {
+                let rejected = rule.reject.is_some_and(|reject| reject(&text[start..end]));
+                if !rejected {
+                    found.push((start, end, index));
                 }
-            }
-        } else {
-            for found in rule.regex.find_iter(text) {
-                push(found.start(), found.end());
+            };
+            if rule.narrowed {
+                for caps in rule.regex.captures_iter(text) {
+                    if let Some(secret) = caps.name("s") {
+                        push(secret.start(), secret.end());
+                    }
+                }
+            } else {
+                for found in rule.regex.find_iter(text) {
+                    push(found.start(), found.end());
+                }
             }
         }
     }
-    spans.sort_unstable_by_key(|&(start, end, index)| (start, std::cmp::Reverse(end), index));
+    let mut merged = merge(found);
+    let fallback = rules::high_entropy_runs(text);
+    if !fallback.is_empty() {
+        let named = merged.len();
+        for (start, end) in fallback {
+            // The first named span ending after `start` is the only one that can overlap.
+            let next = merged[..named].partition_point(|span| span.1 <= start);
+            if merged[..named].get(next).is_none_or(|span| span.0 >= end) {
+                merged.push((start, end, RULES.len()));
+            }
+        }
+        merged.sort_unstable_by_key(|span| span.0);
+    }
+    merged
+        .into_iter()
+        .map(|(start, end, index)| Span {
+            start,
+            end,
+            kind: COMPILED
+                .get(index)
+                .map_or(rules::HIGH_ENTROPY, |rule| rule.kind),
+        })
+        .collect()
+}
 
+/// Sorts `(start, end, priority)` spans and merges overlapping ones into the earliest (then
+/// longest, then lowest-priority-number) of them.
+fn merge(mut spans: Vec<(usize, usize, usize)>) -> Vec<(usize, usize, usize)> {
+    spans.sort_unstable_by_key(|&(start, end, index)| (start, std::cmp::Reverse(end), index));
     let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(spans.len());
     for span in spans {
         match merged.last_mut() {
@@ -143,17 +200,6 @@ pub fn scan(text: &str) -> Vec<Finding> {
         }
     }
     merged
-        .into_iter()
-        .map(|(start, end, index)| {
-            let kind = COMPILED[index].kind;
-            Finding {
-                kind,
-                start,
-                end,
-                marker: marker(kind, &text[start..end]),
-            }
-        })
-        .collect()
 }
 
 /// Returns `text` with every finding replaced by its marker; Cow::Borrowed when nothing was found
@@ -162,45 +208,186 @@ pub fn redact<'a>(text: &'a str, report: &mut Report) -> Cow<'a, str> {
     if report.scanner.is_empty() {
         report.scanner = SCANNER_VERSION.to_owned();
     }
-    let findings = scan(text);
-    if findings.is_empty() {
+    let spans = spans(text);
+    if spans.is_empty() {
         return Cow::Borrowed(text);
     }
+    Cow::Owned(replace(text, &spans, report))
+}
+
+/// `text` with each of `spans` (sorted, non-overlapping) replaced by its marker, counted in
+/// `report`.
+fn replace(text: &str, spans: &[Span], report: &mut Report) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
-    for finding in &findings {
-        out.push_str(&text[copied..finding.start]);
-        out.push_str(&finding.marker);
-        copied = finding.end;
-        *report
-            .redactions
-            .entry(finding.kind.to_owned())
-            .or_default() += 1;
+    for span in spans {
+        out.push_str(&text[copied..span.start]);
+        out.push_str(&marker(span.kind, &text[span.start..span.end]));
+        copied = span.end;
+        *report.redactions.entry(span.kind.to_owned()).or_default() += 1;
     }
     out.push_str(&text[copied..]);
-    Cow::Owned(out)
+    out
+}
+
+/// Secrets shorter than this are not looked for elsewhere in the value: short strings recur by
+/// chance.
+const MIN_PROPAGATED: usize = 8;
+
+/// Whether [`redact_json`] looks for `secret` in the value's other strings: only if it has
+/// [`MIN_PROPAGATED`]+ bytes of at least two kinds (lower case, upper case, digits, others). A
+/// one-kind "secret" such as the `password` of `proto://user:password@host` in some docs is a
+/// word, and chasing it would redact every mention of it.
+fn worth_chasing(secret: &str) -> bool {
+    let mut kinds = [false; 4];
+    for b in secret.bytes() {
+        kinds[match b {
+            b'a'..=b'z' => 0,
+            b'A'..=b'Z' => 1,
+            b'0'..=b'9' => 2,
+            _ => 3,
+        }] = true;
+    }
+    secret.len() >= MIN_PROPAGATED && kinds.iter().filter(|&&kind| kind).count() >= 2
 }
 
 /// Redacts every string in a JSON value in place (object keys left alone: they are field names
 /// chosen by the harness, not user data), recursing into arrays and objects.
 ///
+/// A secret found in one string is also removed wherever else it occurs, literally, in any string
+/// of the same value (if it is [`worth_chasing`]), under the same marker: a command's
+/// output often names what its input only shows bare, e.g. `printf '%s\n' "$KEY"` whose output
+/// reads `aws_secret_access_key = …`. Each line of a private key's body counts as a secret of its
+/// own, so a body passed alone to a command is removed too.
+///
 /// Walks with an explicit stack so that a pathologically deep value cannot overflow the thread's.
 pub fn redact_json(value: &mut Value, report: &mut Report) {
+    let mut strings: Vec<&mut String> = Vec::new();
     let mut pending = vec![value];
     while let Some(value) = pending.pop() {
         match value {
-            Value::String(text) => {
-                let redacted = match redact(text, report) {
-                    Cow::Owned(redacted) => Some(redacted),
-                    Cow::Borrowed(_) => None,
-                };
-                if let Some(redacted) = redacted {
-                    *text = redacted;
-                }
-            }
+            Value::String(text) => strings.push(text),
             Value::Array(items) => pending.extend(items.iter_mut()),
             Value::Object(fields) => pending.extend(fields.values_mut()),
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+    if strings.is_empty() {
+        return;
+    }
+    if report.scanner.is_empty() {
+        report.scanner = SCANNER_VERSION.to_owned();
+    }
+    let mut found: Vec<Vec<Span>> = strings.iter().map(|text| spans(text)).collect();
+    let mut secrets: BTreeMap<String, &'static str> = BTreeMap::new();
+    for (text, spans) in strings.iter().zip(&found) {
+        for span in spans {
+            for secret in secret_parts(span.kind, &text[span.start..span.end]) {
+                if worth_chasing(secret) {
+                    // A rule's name for a secret beats the fallback's.
+                    let kind = secrets.entry(secret.to_owned()).or_insert(span.kind);
+                    if *kind == rules::HIGH_ENTROPY {
+                        *kind = span.kind;
+                    }
+                }
+            }
+        }
+    }
+    if !secrets.is_empty() {
+        let finder = Occurrences::new(&secrets);
+        for (text, spans) in strings.iter().zip(&mut found) {
+            // (start, end, index into `kinds`), the string's own findings first: where an
+            // occurrence covers the same bytes as a finding, the finding's rule names it.
+            let mut kinds: Vec<&'static str> = Vec::new();
+            let mut all: Vec<(usize, usize, usize)> = Vec::new();
+            for span in spans.iter() {
+                all.push((span.start, span.end, kinds.len()));
+                kinds.push(match span.kind {
+                    rules::HIGH_ENTROPY => secrets
+                        .get(&text[span.start..span.end])
+                        .copied()
+                        .unwrap_or(span.kind),
+                    kind => kind,
+                });
+            }
+            finder.find(text, &mut |start, end| {
+                all.push((start, end, kinds.len()));
+                kinds.push(secrets[&text[start..end]]);
+            });
+            *spans = merge(all)
+                .into_iter()
+                .map(|(start, end, index)| Span {
+                    start,
+                    end,
+                    kind: kinds[index],
+                })
+                .collect();
+        }
+    }
+    for (text, spans) in strings.into_iter().zip(found) {
+        if !spans.is_empty() {
+            *text = replace(text, &spans, report);
+        }
+    }
+}
+
+/// The strings [`redact_json`] looks for elsewhere once `secret` was found: the secret itself and,
+/// for a private key block, each line of its body.
+fn secret_parts<'a>(kind: &str, secret: &'a str) -> Vec<&'a str> {
+    let mut parts = vec![secret];
+    if kind == "private_key" {
+        parts.extend(
+            secret
+                .split(['\n', '\r'])
+                .flat_map(|line| line.split("\\n"))
+                .flat_map(|line| line.split("\\r"))
+                .map(str::trim)
+                .filter(|line| {
+                    line.len() >= 16
+                        && line
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+                }),
+        );
+    }
+    parts
+}
+
+/// Finds literal occurrences of known secrets: one regex alternation (longest first, so a secret
+/// wins over a part of it), or, if that is too large to compile, one search per secret.
+enum Occurrences<'a> {
+    Regex(Regex),
+    Each(Vec<&'a str>),
+}
+
+impl<'a> Occurrences<'a> {
+    fn new(secrets: &'a BTreeMap<String, &'static str>) -> Self {
+        let mut by_length: Vec<&str> = secrets.keys().map(String::as_str).collect();
+        by_length.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        let alternation: Vec<String> = by_length
+            .iter()
+            .map(|secret| regex::escape(secret))
+            .collect();
+        match Regex::new(&alternation.join("|")) {
+            Ok(regex) => Self::Regex(regex),
+            Err(_) => Self::Each(by_length),
+        }
+    }
+
+    fn find(&self, text: &str, found: &mut dyn FnMut(usize, usize)) {
+        match self {
+            Self::Regex(regex) => {
+                for m in regex.find_iter(text) {
+                    found(m.start(), m.end());
+                }
+            }
+            Self::Each(secrets) => {
+                for secret in secrets {
+                    for (start, _) in text.match_indices(secret) {
+                        found(start, start + secret.len());
+                    }
+                }
+            }
         }
     }
 }
@@ -289,6 +476,7 @@ mod tests {
                 ["AK", "IA", &filler(16, UPPER_ALNUM, 4)].concat(),
             ),
             ("aws_secret_access_key", filler(40, B64, 5)),
+            ("high_entropy", filler(40, B64, 19)),
             (
                 "google_api_key",
                 ["AI", "za", &filler(35, B64URL, 6)].concat(),
@@ -488,8 +676,8 @@ mod tests {
             "\"}",
         );
         assert_found("aws_secret_access_key", "awsSecretAccessKey: ", &secret, "");
-        // The same 40 characters without the name are just a blob.
-        assert_clean(&format!("blob {secret} end"));
+        // Without the name, only the fallback can tell that the same 40 characters are a secret.
+        assert_found("high_entropy", "blob ", &secret, " end");
     }
 
     #[test]
@@ -627,6 +815,7 @@ mod tests {
     fn every_kind_has_a_sample_and_a_rule() {
         let kinds: Vec<&str> = samples().iter().map(|(kind, _)| *kind).collect();
         let mut rule_kinds: Vec<&str> = RULES.iter().map(|rule| rule.kind).collect();
+        rule_kinds.push(rules::HIGH_ENTROPY);
         rule_kinds.sort_unstable();
         let mut sorted = kinds.clone();
         sorted.sort_unstable();
@@ -824,12 +1013,396 @@ mod tests {
         let json = serde_json::to_string(&total).unwrap();
         assert_eq!(
             json,
-            r#"{"scanner":"capture-1","redactions":{"huggingface_token":2,"npm_token":1}}"#
+            r#"{"scanner":"capture-2","redactions":{"huggingface_token":2,"npm_token":1}}"#
         );
         assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), total);
         assert_eq!(
             serde_json::from_str::<Report>("{}").unwrap(),
             Report::default()
         );
+    }
+
+    /// Standard base64 (with padding) of `bytes`, for building realistic key bodies.
+    fn base64(bytes: &[u8]) -> String {
+        let alphabet = B64.as_bytes();
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let mut group = [0u8; 3];
+            group[..chunk.len()].copy_from_slice(chunk);
+            let bits = u32::from(group[0]) << 16 | u32::from(group[1]) << 8 | u32::from(group[2]);
+            for index in 0..4 {
+                if index <= chunk.len() {
+                    out.push(alphabet[(bits >> (18 - 6 * index) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// The base64 body of a PKCS#8 ed25519 private key (what `openssl genpkey -algorithm ed25519`
+    /// prints between its BEGIN and END lines): a fixed 16-byte header, then 32 random bytes.
+    fn ed25519_body(seed: u64) -> String {
+        let mut der = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        der.extend(
+            filler(32, ALNUM, seed)
+                .bytes()
+                .zip(filler(32, B64, seed + 1).bytes())
+                .map(|(a, b)| a.wrapping_mul(31) ^ b.rotate_left(3)),
+        );
+        base64(&der)
+    }
+
+    #[test]
+    fn high_entropy_finds_random_40_character_base64() {
+        for seed in 0..200 {
+            let secret = filler(40, B64, 1000 + seed);
+            assert_found("high_entropy", "printf '%s\\n' ", &secret, " > creds");
+        }
+    }
+
+    #[test]
+    fn high_entropy_finds_api_key_like_strings() {
+        for seed in 0..200 {
+            let len = 32 + (seed as usize * 7) % 33;
+            let alphabet = if seed % 2 == 0 { ALNUM } else { B64URL };
+            let secret = filler(len, alphabet, 2000 + seed);
+            assert_found(
+                "high_entropy",
+                "curl -H 'X-Api-Key: ",
+                &secret,
+                "' https://api",
+            );
+        }
+    }
+
+    #[test]
+    fn high_entropy_finds_bare_pem_bodies() {
+        for seed in 0..100 {
+            let body = ed25519_body(3000 + 2 * seed);
+            assert_eq!(body.len(), 64);
+            assert!(body.starts_with("MC4CAQAwBQYDK2VwBCIEI"), "{body}");
+            assert_found("high_entropy", "printf '%s\\n' ", &body, "\n");
+        }
+        // Lines of an RSA key body, and a body whose padding belongs to it.
+        for seed in 0..50 {
+            let line = filler(64, B64, 4000 + seed);
+            assert_found("high_entropy", "", &line, "\n");
+        }
+        let padded = format!("{}==", filler(42, B64, 5000));
+        assert_found("high_entropy", "key: ", &padded, "\n");
+    }
+
+    #[test]
+    fn high_entropy_span_stops_at_names_and_escapes() {
+        let secret = filler(40, B64, 6000);
+        // `=` only ends a run as padding: a name before it is not part of the secret.
+        assert_found("high_entropy", "export SECRET_VALUE=", &secret, "");
+        // A JSON-escaped line break before the secret stays.
+        assert_found("high_entropy", "line one\\n", &secret, "\\nline two");
+        assert_found("high_entropy", "\"", &secret, "\"");
+        // Non-ASCII text around it breaks the run.
+        assert_found("high_entropy", "clé→", &secret, "←🔑");
+    }
+
+    #[test]
+    fn named_rules_win_over_high_entropy() {
+        let secret = filler(40, B64, 7000);
+        assert_found(
+            "aws_secret_access_key",
+            "aws_secret_access_key = ",
+            &secret,
+            "\n",
+        );
+        for (kind, secret) in samples() {
+            let (before, after) = in_context(kind);
+            let text = format!("{before}{secret}{after}");
+            let kinds: Vec<&str> = scan(&text).iter().map(|finding| finding.kind).collect();
+            assert_eq!(kinds, [kind], "{text}");
+        }
+    }
+
+    /// The acceptance check's shell step: everything the command would print is a secret, and the
+    /// payload sent before the command runs carries only the command.
+    #[test]
+    fn the_printf_of_planted_secrets_leaves_nothing() {
+        let token = ["gh", "p_", &filler(36, ALNUM, 8000)].concat();
+        let key_id = ["AK", "IA", &filler(16, UPPER_ALNUM, 8001)].concat();
+        let aws_secret = filler(40, B64, 8002);
+        let pem_body = ed25519_body(8003);
+        let dashes = "-".repeat(5);
+        let command = format!(
+            "printf 'token=%s\\naws_access_key_id = %s\\naws_secret_access_key = %s\\n{dashes}BEGIN PRIVATE KEY{dashes}\\n%s\\n{dashes}END PRIVATE KEY{dashes}\\n' {token} {key_id} {aws_secret} {pem_body}"
+        );
+        let output = format!(
+            "token={token}\naws_access_key_id = {key_id}\naws_secret_access_key = {aws_secret}\n{dashes}BEGIN PRIVATE KEY{dashes}\n{pem_body}\n{dashes}END PRIVATE KEY{dashes}\n"
+        );
+        let planted = [&token, &key_id, &aws_secret, &pem_body];
+        let mut report = Report::default();
+        let redacted = redact(&command, &mut report);
+        for secret in planted {
+            assert!(!redacted.contains(secret.as_str()), "{redacted}");
+        }
+        assert_eq!(report.redactions.get("high_entropy"), Some(&2));
+        assert!(redacted.starts_with("printf 'token=%s\\naws_access_key_id = %s"));
+
+        let mut payload = json!({
+            "hook_event_name": "PostToolUse",
+            "tool_input": {"command": command},
+            "tool_response": {"stdout": output, "stderr": ""},
+        });
+        let mut report = Report::default();
+        redact_json(&mut payload, &mut report);
+        let text = payload.to_string();
+        for secret in planted {
+            assert!(!text.contains(secret.as_str()), "{text}");
+        }
+        // The AWS secret was recognised by its name in the output; the command shows the same
+        // marker.
+        let aws_marker = marker("aws_secret_access_key", &aws_secret);
+        assert!(payload["tool_input"]["command"]
+            .as_str()
+            .unwrap()
+            .contains(&aws_marker));
+        assert!(payload["tool_response"]["stdout"]
+            .as_str()
+            .unwrap()
+            .contains(&aws_marker));
+    }
+
+    #[test]
+    fn high_entropy_ignores_names_paths_and_ids() {
+        let long_lines = [
+            "ThisIsAVeryLongCamelCaseIdentifierName123",
+            "fn test_should_handle_very_long_names_correctly_when_given_input() {}",
+            "def test_handles_UnicodeDecodeError_in_read_config_file(self, tmp_path):",
+            "it_returns_NotFound_when_the_RequestedResource_is_missing_v2",
+            "PropertyNameLongEastAsianWidthV1 PropertyEnumIndicConjunctBreakV1",
+            "public class AbstractSingletonProxyFactoryBean extends ProxyConfig {",
+            "public class ConcurrentHashMapBasedLRUCacheImplementation2 implements Cache {",
+            "func (s *Server) HandleGetUserPreferencesByAccountID(w http.ResponseWriter) {",
+            "kSSLSessionOptionBreakOnServerAuth WinHttpGetIEProxyConfigForCurrentUser",
+            "FlatMapSerializeStructVariantAsMapValue::<HashMap<String, Vec<u8>>>",
+            "UICollectionViewDiffableDataSourceSnapshotReloadItemsWithIdentifiers",
+            "#define NL80211_RATE_INFO_EHT_RU_ALLOC_2x996P484 23",
+            "query GetRepositoryPullRequestsWithReviewThreadsAndComments($owner: String!)",
+            "resource aws_iam_role_policy_attachment.LambdaBasicExecutionRole2",
+            ".MuiButtonBase-root-MuiButton-root-MuiLoadingButton-root { color: red }",
+            "state-of-the-art-Machine-Learning-Models-for-Natural-Language-Processing",
+            "The quick brown fox jumps over the lazy dog; Supercalifragilisticexpialidocious!",
+            "Rindfleischetikettierungsueberwachungsaufgabenuebertragungsgesetz",
+            "src/components/FooBar2/index.tsx",
+            "src/main/java/com/example/myapp/controllers/UserController2.java",
+            "org/springframework/boot/autoconfigure/SpringBootApplication.class",
+            "androidx/compose/ui/platform/AndroidComposeView$onAttachedToWindow",
+            "node_modules/@babel/runtime/helpers/esm/asyncToGenerator.js",
+            "/home/alice/Projects/MyWebApp2/frontend/src/App.tsx",
+            "/usr/lib/x86_64-linux-gnu/libQt5Core.so.5.15.8",
+            "C:\\Users\\Alice\\AppData\\Local\\Programs\\Python\\Python311\\python.exe",
+            "target/debug/deps/libserde_derive-3f8a9b2c1d4e5f6a.so",
+            "static/chunks/pages/_app-3f8a9b2c1d4e5f6a7b8c.js",
+            "https://github.com/rust-lang/rust/blob/3f786850e387550fdab836ed7e6dc881de23001b/library/core/src/fmt/mod.rs",
+            "https://github.com/BurntSushi/ripgrep/commit/3f786850e387550fdab836ed7e6dc881de23001b",
+            "https://github.com/libgit2/libgit2/security/advisories/GHSA-j2v7-4f6v-gpg8",
+            "https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events/Using_server-sent_events",
+            "https://docs.rs/tokio/latest/tokio/sync/struct.Mutex.html#method.lock_owned",
+            "https://learn.microsoft.com/en-US/windows/win32/api/winhttp/nf-winhttp-WinHttpOpen",
+            "commit 3f786850e387550fdab836ed7e6dc881de23001b (HEAD -> main, origin/FeatureBranch2)",
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  Cargo.lock",
+            "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
+            "session 123e4567-e89b-12d3-a456-426614174000 and 550E8400-E29B-41D4-A716-446655440000",
+            "Order_123e4567-e89b-12d3-a456-426614174000-Confirmation",
+            "com/Forums/windowsdesktop/en-US/b2ff8879-ab9f-4218-8f09-16d25dff87ae",
+            "0x298f6e7CC02D6aa94E2b135f46F1761da7A44E58 0xFFFF_FFFF_FFFF_FFFF_0000_0000_0000_0000",
+            "golang.org/x/net v0.0.0-20230101120000-abcdef123456",
+            "numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "/nix/store/0c6x9hxzkz0ljrl0z4d3qbr5m6wvn8jy-python3-3.11.6",
+            "my-deployment-7f9c8d6b5-x2k4p   1/1   Running   0   3d4h",
+            "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            "at org.apache.catalina.core.ApplicationFilterChain.internalDoFilter(ApplicationFilterChain.java:193)",
+            "2024-01-15T10:23:45.123456789Z INFO hyper::proto::h1::conn: incoming body completed",
+            "   Compiling serde_derive v1.0.219 (/home/alice/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde_derive-1.0.219)",
+            "let response = client.get(url).header(AUTHORIZATION, format!(\"Bearer {token}\")).send().await?;",
+            "self.assertEqual(response.json()[\"data\"][\"attributes\"][\"displayName\"], \"Alice\")",
+            "XMLHttpRequestEventTarget HTMLTableSectionElementConstructor",
+            "[REDACTED:high_entropy:85d182] [REDACTED:aws_secret_access_key:0a1b2c]",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaBBBBBBBBBBBBBBBBBBBBBBBB",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "_ZN4core3fmt9Formatter3pad17h3f2e1d0c9b8a7f6eE",
+            "undefined reference to `_ZNKSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE4findEPKcmm'",
+            "_RNvCs1234abcd_7mycrate4main",
+        ];
+        assert!(long_lines.len() >= 50);
+        for line in long_lines {
+            assert_clean(line);
+        }
+    }
+
+    #[test]
+    fn high_entropy_leaves_public_material() {
+        let b64 = |len, seed| filler(len, B64, seed);
+        let dashes = "-".repeat(5);
+        let mut certificate = format!("{dashes}BEGIN CERTIFICATE{dashes}\n");
+        for seed in 0..6 {
+            certificate.push_str(&b64(64, 9000 + seed));
+            certificate.push('\n');
+        }
+        certificate.push_str(&format!("{dashes}END CERTIFICATE{dashes}\n"));
+        let public = [
+            // npm/yarn integrity, go.sum, wheel RECORD and SSH fingerprints are hashes.
+            format!("\"integrity\": \"sha512-{}==\",", b64(86, 9100)),
+            format!("  integrity sha384-{}", b64(64, 9101)),
+            format!("github.com/pkg/errors v0.9.1 h1:{}=", b64(43, 9102)),
+            format!("github.com/pkg/errors v0.9.1/go.mod h1:{}=", b64(43, 9103)),
+            format!("pip/__init__.py,sha256={},357", filler(43, B64URL, 9104)),
+            format!("ED25519 key fingerprint is SHA256:{}.", b64(43, 9105)),
+            // Public keys and certificates.
+            format!(
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{} alice@laptop",
+                b64(43, 9106)
+            ),
+            format!(
+                "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ{} bob@ci",
+                b64(330, 9107)
+            ),
+            format!(
+                "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBB{}=",
+                b64(86, 9108)
+            ),
+            certificate.clone(),
+            certificate.replace('\n', "\\n"),
+            format!(
+                "{dashes}BEGIN PUBLIC KEY{dashes}\n{}\n{dashes}END PUBLIC KEY{dashes}",
+                b64(60, 9109)
+            ),
+            // Inline media.
+            format!("<img src=\"data:image/png;base64,{}=\">", b64(211, 9110)),
+        ];
+        for text in &public {
+            assert_clean(text);
+        }
+        // A private key after a certificate in one bundle is still found.
+        let bundle = format!("{certificate}{}", pem("PRIVATE KEY", 2));
+        let kinds: Vec<&str> = scan(&bundle).iter().map(|finding| finding.kind).collect();
+        assert_eq!(kinds, ["private_key"]);
+        // A certificate block that never ends protects nothing after it.
+        let open = format!("{dashes}BEGIN CERTIFICATE{dashes}\n{}\n", b64(40, 9111));
+        assert_eq!(scan(&open).len(), 1);
+    }
+
+    #[test]
+    fn redact_json_removes_a_secret_everywhere_it_was_found_once() {
+        // Found by its context in one string (a URL password), bare in others.
+        let password = "CorrectHorseBatteryStaple";
+        let mut value = json!({
+            "command": format!("psql --password {password} -h db"),
+            "stdout": format!("DATABASE_URL=postgres://app:{password}@db/prod\n"),
+            "history": [format!("echo {password}"), "unrelated"],
+            password: "object keys are field names and stay",
+        });
+        let mut report = Report::default();
+        redact_json(&mut value, &mut report);
+        let expected = marker("url_credentials", password);
+        assert_eq!(
+            value["command"],
+            format!("psql --password {expected} -h db")
+        );
+        assert_eq!(
+            value["stdout"],
+            format!("DATABASE_URL=postgres://app:{expected}@db/prod\n")
+        );
+        assert_eq!(value["history"][0], format!("echo {expected}"));
+        assert_eq!(value["history"][1], "unrelated");
+        assert_eq!(value[password], "object keys are field names and stay");
+        assert_eq!(report.redactions.get("url_credentials"), Some(&3));
+        assert_eq!(report.total(), 3);
+
+        // Redacting the result again finds nothing.
+        let mut again = Report::default();
+        let before = value.clone();
+        redact_json(&mut value, &mut again);
+        assert_eq!(value, before);
+        assert!(again.is_empty());
+    }
+
+    #[test]
+    fn redact_json_removes_private_key_lines_passed_alone() {
+        // A body line too regular for the fallback, found only because the block holds it.
+        let line = "A".repeat(40) + &"b".repeat(24);
+        let dashes = "-".repeat(5);
+        let block = format!(
+            "{dashes}BEGIN RSA PRIVATE KEY{dashes}\n{line}\n{line}\n{dashes}END RSA PRIVATE KEY{dashes}"
+        );
+        assert_clean(&format!("echo {line}"));
+        let mut value = json!({
+            "tool_input": {"command": format!("echo {line} | base64 -d > k")},
+            "tool_response": {"stdout": block.clone()},
+        });
+        let mut report = Report::default();
+        redact_json(&mut value, &mut report);
+        assert_eq!(
+            value["tool_input"]["command"],
+            format!("echo {} | base64 -d > k", marker("private_key", &line))
+        );
+        assert_eq!(
+            value["tool_response"]["stdout"],
+            marker("private_key", &block)
+        );
+        assert_eq!(report.redactions.get("private_key"), Some(&2));
+    }
+
+    #[test]
+    fn redact_json_does_not_chase_short_or_wordlike_secrets() {
+        for password in ["pw12", "password", "postgresql"] {
+            let mut value = json!({
+                "stdout": format!("mysql://root:{password}@db"),
+                "command": format!("echo {password}; cat passwords.txt"),
+            });
+            let mut report = Report::default();
+            redact_json(&mut value, &mut report);
+            assert_eq!(
+                value["command"],
+                format!("echo {password}; cat passwords.txt")
+            );
+            assert_eq!(
+                value["stdout"],
+                format!("mysql://root:{}@db", marker("url_credentials", password))
+            );
+        }
+        // Two kinds of characters make a password worth chasing, even glued to an option.
+        let mut value = json!({
+            "stdout": "mysql://root:hunter2hunter2@db",
+            "command": "mysql -uroot -phunter2hunter2",
+        });
+        redact_json(&mut value, &mut Report::default());
+        assert_eq!(
+            value["command"],
+            format!(
+                "mysql -uroot -p{}",
+                marker("url_credentials", "hunter2hunter2")
+            )
+        );
+    }
+
+    #[test]
+    fn redact_json_merges_an_occurrence_overlapping_a_finding() {
+        // The fallback finds a longer run in one string; the same secret recognised by its name
+        // elsewhere covers part of it. The whole run goes, under one marker.
+        let secret = filler(40, B64, 9300);
+        let glued = format!("{secret}{}", filler(8, ALNUM, 9301));
+        let mut value = json!({
+            "a": format!("aws_secret_access_key = {secret}\n"),
+            "b": format!("blob {glued} end"),
+        });
+        let mut report = Report::default();
+        redact_json(&mut value, &mut report);
+        let b = value["b"].as_str().unwrap();
+        assert!(!b.contains(&secret[..20]), "{b}");
+        assert_eq!(scan(b), Vec::new());
     }
 }
