@@ -10,6 +10,7 @@ use std::io::{self, Write};
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    pub schema: &'static str,
     pub version: &'static str,
     pub healthy: bool,
     pub store: String,
@@ -48,13 +49,20 @@ pub fn check(repo: &git2::Repository) -> Report {
         });
     }
     let status = setup::status(repo);
-    if !status.post_commit || !status.post_rewrite || !status.hooks_executable {
+    if !status.post_commit || !status.post_rewrite {
         problems.push(Problem {
             problem: format!(
                 "git hooks in {} are not fully wired",
                 status.hooks_dir.display()
             ),
             fix: "git trace init".into(),
+        });
+    }
+    if !status.hooks_executable {
+        let dir = status.hooks_dir.display();
+        problems.push(Problem {
+            problem: format!("a wired hook in {dir} is not executable, so git skips it"),
+            fix: format!("chmod +x {dir}/post-commit {dir}/post-rewrite"),
         });
     }
     let claude_settings: Vec<String> = [&status.claude_repo, &status.claude_global]
@@ -96,6 +104,7 @@ pub fn check(repo: &git2::Repository) -> Report {
     }
     let unsealed = store::dirty_sessions(&traces);
     Report {
+        schema: "git-traces/doctor@1",
         version: env!("CARGO_PKG_VERSION"),
         healthy: problems.is_empty(),
         store: traces.dir.display().to_string(),

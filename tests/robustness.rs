@@ -677,3 +677,53 @@ fn ids_resolve_by_unique_prefix_with_helpful_errors() {
         .trace(&["show", "abc2"])
         .starts_with("session abc22222-"));
 }
+
+#[test]
+fn init_is_idempotent_and_uninstall_restores_the_users_files() {
+    let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
+    let user_settings = "{\n  \"model\": \"opus\",\n  \"hooks\": {\n    \"Stop\": [\n      {\n        \"hooks\": [\n          {\n            \"type\": \"command\",\n            \"command\": \"notify-send done\"\n          }\n        ]\n      }\n    ]\n  }\n}\n";
+    repo.write(".claude/settings.json", user_settings);
+    repo.write(".git/hooks/post-commit", "#!/bin/sh\necho user hook\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        repo.path(".git/hooks/post-commit"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let first = repo.trace(&["init"]);
+    assert!(first.contains("installed"), "{first}");
+    let settings = repo.read(".claude/settings.json");
+    let hook = repo.read(".git/hooks/post-commit");
+    assert!(
+        settings.contains("notify-send done")
+            && settings.contains("git trace hook claude PreToolUse"),
+        "{settings}"
+    );
+    assert!(
+        hook.contains("echo user hook") && hook.contains("git-trail hook post-commit"),
+        "{hook}"
+    );
+    let second: Value = serde_json::from_str(&repo.trace(&["init", "--json"])).unwrap();
+    assert!(
+        second
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["change"] == "already_installed"),
+        "{second}"
+    );
+    assert_eq!(repo.read(".claude/settings.json"), settings);
+    assert_eq!(repo.read(".git/hooks/post-commit"), hook);
+    let doctor: Value = serde_json::from_str(&repo.trace(&["doctor", "--json"])).unwrap();
+    assert_eq!(doctor["healthy"], true, "{doctor}");
+    repo.trace(&["uninstall"]);
+    assert_eq!(repo.read(".claude/settings.json"), user_settings);
+    assert_eq!(
+        repo.read(".git/hooks/post-commit"),
+        "#!/bin/sh\necho user hook\n"
+    );
+    assert!(!repo.path(".git/hooks/post-rewrite").exists());
+    let out = repo.git_output(&["trace", "doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("fix: git trace init"));
+}

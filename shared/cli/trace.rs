@@ -221,11 +221,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             } else {
                 render::session_list(out, &sessions)?;
             }
-            Ok(if sessions.is_empty() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            if sessions.is_empty() && !args.json {
+                eprintln!(
+                    "no sessions captured in this repository yet\n\
+                     hint: run 'git trace init', then work with your agent; \
+                     or 'git trace import claude <file>'"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Show(args) => {
             let repo = super::open_repo()?;
