@@ -727,3 +727,55 @@ fn init_is_idempotent_and_uninstall_restores_the_users_files() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("fix: git trace init"));
 }
+
+#[test]
+fn whole_tree_snapshots_match_git_add_after_every_kind_of_change() {
+    let repo = TestRepo::with_files(&[
+        ("a.txt", "a\n"),
+        ("dir/b.txt", "b\n"),
+        (".gitignore", "*.log\n"),
+    ]);
+    start(&repo, S, &repo.root);
+    let worktree_tree = || {
+        let tmp = repo.root.join(".git/check-index");
+        let _ = std::fs::remove_file(&tmp);
+        repo.cmd("git")
+            .env("GIT_INDEX_FILE", &tmp)
+            .args(["add", "-A"])
+            .output()
+            .unwrap();
+        let out = repo
+            .cmd("git")
+            .env("GIT_INDEX_FILE", &tmp)
+            .args(["write-tree"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let steps = [
+        "echo new > n.txt",
+        "echo more >> a.txt",
+        "rm dir/b.txt",
+        "chmod +x a.txt",
+        "ln -s a.txt link",
+        "mv n.txt moved.txt",
+        "mkdir -p deep/er && echo x > deep/er/x.txt && echo ignored > debug.log",
+        "rm -rf deep && printf 'it'\"'\"'s\\n' > \"it's.txt\"",
+        "true",
+    ];
+    for (i, cmd) in steps.iter().enumerate() {
+        bash(&repo, S, &repo.root, &format!("s{i}"), cmd, "");
+        let tip = repo.git(&["rev-parse", &format!("refs/traces/trails/{S}^{{tree}}")]);
+        assert_eq!(tip, worktree_tree(), "after `{cmd}`");
+    }
+    let log = repo.git(&[
+        "ls-tree",
+        "-r",
+        "--name-only",
+        &format!("refs/traces/trails/{S}"),
+    ]);
+    assert!(
+        !log.contains("debug.log"),
+        "an ignored file was snapshotted: {log}"
+    );
+}

@@ -214,15 +214,51 @@ pub fn full_tree(
         }
         seeded = true;
     }
-    run_git(workdir, index, &["add", "-A", "--ignore-errors"])?;
+    // The known tree describes this index only if nobody rewrote the file since (a refresh killed
+    // after `git add` but before its caller saved the new tree would otherwise go unnoticed).
+    let known = known.filter(|(_, stamp)| !seeded && index_stamp(index) == *stamp);
+    let added = run_git(
+        workdir,
+        index,
+        &["add", "-A", "--ignore-errors", "--verbose"],
+    )?;
     let stamp = index_stamp(index);
-    if let (false, Some((tree, known_stamp))) = (seeded, known) {
+    if let Some((tree, known_stamp)) = known {
         if stamp == known_stamp {
             return Ok((tree, stamp));
+        }
+        // `git write-tree` would read and rewrite the whole index; when `git add` names what it
+        // staged, folding just those paths into the known tree gives the same tree for less.
+        if let Some(paths) = staged_paths(&added).filter(|p| p.len() <= FOLD_LIMIT) {
+            let (new_tree, changes) = named_tree(repo, tree, &paths)?;
+            if changes
+                .iter()
+                .all(|c| matches!(c, PathChange::Upserted | PathChange::Removed))
+            {
+                return Ok((new_tree, stamp));
+            }
         }
     }
     let out = run_git(workdir, index, &["write-tree"])?;
     Ok((Oid::from_str(String::from_utf8_lossy(&out).trim())?, stamp))
+}
+
+/// Past this many staged paths, hashing them again here costs more than `git write-tree`.
+const FOLD_LIMIT: usize = 256;
+
+/// The paths `git add --verbose` reports (`add 'path'`, `remove 'path'`), or None when a line does
+/// not parse (a path with a newline, an unexpected message), in which case the caller asks git.
+fn staged_paths(out: &[u8]) -> Option<Vec<String>> {
+    let text = std::str::from_utf8(out).ok()?;
+    text.lines()
+        .map(|line| {
+            let quoted = line
+                .strip_prefix("add ")
+                .or_else(|| line.strip_prefix("remove "))?;
+            let path = quoted.strip_prefix('\'')?.strip_suffix('\'')?;
+            (!path.is_empty()).then(|| path.to_string())
+        })
+        .collect()
 }
 
 /// Size, modification time and inode of a file: changes whenever git rewrites it.
@@ -236,6 +272,7 @@ fn index_stamp(path: &Path) -> String {
 fn run_git(workdir: &Path, index: &Path, args: &[&str]) -> Result<Vec<u8>, git2::Error> {
     let out = git(workdir)
         .env("GIT_INDEX_FILE", index)
+        .env("LC_ALL", "C")
         .args([
             "-c",
             "index.skipHash=true",
