@@ -231,21 +231,7 @@ fn two_concurrent_sessions_lose_nothing() {
     for t in threads {
         t.join().unwrap();
     }
-    let tmp = repo.root.join(".git/check-index");
-    let worktree = {
-        let mut cmd = repo.cmd("git");
-        cmd.env("GIT_INDEX_FILE", &tmp)
-            .args(["add", "-A"])
-            .output()
-            .unwrap();
-        let out = repo
-            .cmd("git")
-            .env("GIT_INDEX_FILE", &tmp)
-            .args(["write-tree"])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let worktree = repo.worktree_tree();
     for s in sessions {
         let trace = repo.show_json(s);
         let execs = steps(&trace)
@@ -330,21 +316,7 @@ fn a_hook_killed_at_any_point_leaves_valid_refs_and_a_later_command_recovers() {
     bash(&repo, S, &repo.root, "final", "true", "");
     let trace = repo.show_json(S);
     let tip_tree = repo.git(&["rev-parse", &format!("refs/traces/trails/{S}^{{tree}}")]);
-    let tmp = repo.root.join(".git/check-index");
-    repo.cmd("git")
-        .env("GIT_INDEX_FILE", &tmp)
-        .args(["add", "-A"])
-        .output()
-        .unwrap();
-    let wt = String::from_utf8(
-        repo.cmd("git")
-            .env("GIT_INDEX_FILE", &tmp)
-            .args(["write-tree"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let wt = repo.worktree_tree();
     assert_eq!(tip_tree, wt, "the last snapshot is not the working tree");
     assert!(steps(&trace).iter().any(|s| s["keys"]
         .as_array()
@@ -736,22 +708,6 @@ fn whole_tree_snapshots_match_git_add_after_every_kind_of_change() {
         (".gitignore", "*.log\n"),
     ]);
     start(&repo, S, &repo.root);
-    let worktree_tree = || {
-        let tmp = repo.root.join(".git/check-index");
-        let _ = std::fs::remove_file(&tmp);
-        repo.cmd("git")
-            .env("GIT_INDEX_FILE", &tmp)
-            .args(["add", "-A"])
-            .output()
-            .unwrap();
-        let out = repo
-            .cmd("git")
-            .env("GIT_INDEX_FILE", &tmp)
-            .args(["write-tree"])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
     let steps = [
         "echo new > n.txt",
         "echo more >> a.txt",
@@ -766,7 +722,7 @@ fn whole_tree_snapshots_match_git_add_after_every_kind_of_change() {
     for (i, cmd) in steps.iter().enumerate() {
         bash(&repo, S, &repo.root, &format!("s{i}"), cmd, "");
         let tip = repo.git(&["rev-parse", &format!("refs/traces/trails/{S}^{{tree}}")]);
-        assert_eq!(tip, worktree_tree(), "after `{cmd}`");
+        assert_eq!(tip, repo.worktree_tree(), "after `{cmd}`");
     }
     let log = repo.git(&[
         "ls-tree",

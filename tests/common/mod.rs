@@ -157,6 +157,28 @@ impl TestRepo {
         child.wait_with_output().unwrap()
     }
 
+    /// The tree `git add -A` would make of the working tree now (built in a scratch index).
+    pub fn worktree_tree(&self) -> String {
+        let scratch = tempfile::NamedTempFile::new().unwrap();
+        std::fs::remove_file(scratch.path()).unwrap();
+        let git = |args: &[&str]| {
+            let out = self
+                .cmd("git")
+                .env("GIT_INDEX_FILE", scratch.path())
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        };
+        git(&["add", "-A"]);
+        git(&["write-tree"])
+    }
+
     pub fn traces_dir(&self) -> PathBuf {
         self.root.join(".git/traces")
     }
