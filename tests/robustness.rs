@@ -735,3 +735,58 @@ fn whole_tree_snapshots_match_git_add_after_every_kind_of_change() {
         "an ignored file was snapshotted: {log}"
     );
 }
+
+#[test]
+fn a_failed_snapshot_still_keeps_the_event() {
+    let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
+    start(&repo, S, &repo.root);
+    // A PATH without git: the whole-tree refresh cannot run.
+    let no_git = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_git-trace"),
+        no_git.path().join("git-trace"),
+    )
+    .unwrap();
+    repo.write("b.txt", "by the tool\n");
+    let body = payload(
+        S,
+        &repo.root,
+        "PostToolUse",
+        json!({"tool_name": "Bash", "tool_input": {"command": "echo > b.txt"}, "tool_use_id": "nogit", "tool_response": {"stdout": "kept"}}),
+    );
+    let mut child = repo
+        .cmd(no_git.path().join("git-trace").to_str().unwrap())
+        .env("PATH", no_git.path())
+        .args(["hook", "claude", "PostToolUse"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success() && out.stdout.is_empty());
+    assert!(
+        repo.errors_log().contains("event=PostToolUse"),
+        "{}",
+        repo.errors_log()
+    );
+    let trace = repo.show_json(S);
+    let step = steps(&trace)
+        .iter()
+        .find(|s| s["tool"] == "Bash")
+        .expect("the event was lost");
+    assert_eq!(step["output"]["text"], "kept");
+    assert!(step["snapshot"].is_null());
+    // The next snapshot picks the change up.
+    bash(&repo, S, &repo.root, "later", "true", "");
+    assert_eq!(
+        repo.git(&["rev-parse", &format!("refs/traces/trails/{S}^{{tree}}")]),
+        repo.worktree_tree()
+    );
+}

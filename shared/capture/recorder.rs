@@ -14,11 +14,13 @@ pub(crate) struct Recorder<'r> {
     session: &'r str,
     lock: &'r SessionLock,
     state: SessionState,
+    /// No state existed: this is the first event seen of the session.
+    first_event: bool,
 }
 
 impl<'r> Recorder<'r> {
-    /// Loads the session's state; on its first event also records where it started (HEAD) and, if
-    /// the working tree already differed from HEAD, an `external` snapshot of that.
+    /// Loads the session's state, or starts it: on the first event `HEAD` becomes the session's
+    /// base.
     pub fn open(
         repo: &'r Repository,
         traces: &'r Traces,
@@ -30,105 +32,110 @@ impl<'r> Recorder<'r> {
     ) -> store::Result<Recorder<'r>> {
         let existing = SessionState::load(traces, session)?;
         let first_event = existing.is_none();
-        let mut state = existing.unwrap_or_else(|| SessionState {
-            harness: harness.to_string(),
-            cwd: Some(cwd.to_string_lossy().into_owned()),
-            ..SessionState::default()
+        let mut state = existing.unwrap_or_else(|| {
+            let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+            SessionState {
+                harness: harness.to_string(),
+                cwd: Some(cwd.to_string_lossy().into_owned()),
+                base: head.as_ref().map(|c| c.id().to_string()),
+                base_tree: head.map(|c| c.tree_id().to_string()),
+                ..SessionState::default()
+            }
         });
         if state.transcript_path.is_none() {
             state.transcript_path = transcript;
         }
-        let mut recorder = Recorder {
+        Ok(Recorder {
             repo,
             traces,
             session,
             lock,
             state,
-        };
-        if first_event {
-            let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-            let base_tree = match &head {
-                Some(c) => c.tree_id(),
-                None => repo.treebuilder(None)?.write()?,
-            };
-            recorder.state.base = head.map(|c| c.id().to_string());
-            recorder.state.base_tree = Some(base_tree.to_string());
-            recorder.external_full()?;
-        }
-        Ok(recorder)
+            first_event,
+        })
     }
 
+    /// Records one event. The event's own record is journaled even when taking its snapshot fails
+    /// (that failure is returned afterwards, for the error log): losing a snapshot costs precision,
+    /// the next snapshot still sees the change; losing the event would lose evidence.
     pub fn handle(&mut self, action: &Action, mut record: Record) -> store::Result<()> {
+        let captured = self.capture_changes(action, &mut record);
+        store::append(self.traces, self.session, &[record])?;
+        captured?;
+        if matches!(action, Action::Stop | Action::End) {
+            let settled = matches!(action, Action::End);
+            super::seal::seal(
+                self.repo,
+                self.traces,
+                self.session,
+                &mut self.state,
+                self.lock,
+                settled,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Numbers the event's step and takes the snapshots it calls for: first, changes made outside
+    /// the agent (at the session's first event, and before prompts and tool calls), then, after a
+    /// tool ran, what the tool changed.
+    fn capture_changes(&mut self, action: &Action, record: &mut Record) -> store::Result<()> {
+        let mut outside = if self.first_event {
+            self.external_full()
+        } else {
+            Ok(())
+        };
         match action {
-            Action::Prompt => {
-                self.external_full()?;
-                self.append_step(record)
+            Action::Prompt if outside.is_ok() && !self.first_event => {
+                outside = self.external_full()
             }
-            Action::PreTool(call) => {
-                match call.class {
-                    ToolClass::Named => self.external_named(&call.paths)?,
-                    ToolClass::Mutating => self.external_full()?,
-                    ToolClass::ReadOnly => {}
+            Action::PreTool(call) if outside.is_ok() && !self.first_event => {
+                outside = match call.class {
+                    ToolClass::Named => self.external_named(&call.paths),
+                    ToolClass::Mutating => self.external_full(),
+                    ToolClass::ReadOnly => Ok(()),
                 }
+            }
+            _ => {}
+        }
+        let step = match (action, record.kind) {
+            (Action::PostTool(call), _) => call
+                .id
+                .as_ref()
+                .and_then(|id| self.state.pending.remove(id))
+                .unwrap_or_else(|| self.next_step()),
+            (Action::PreTool(call), _) => {
                 let step = self.next_step();
                 if let Some(id) = &call.id {
                     self.state.pending.insert(id.clone(), step);
                 }
-                record.provisional_step = Some(step);
-                store::append(self.traces, self.session, &[record])
+                step
             }
-            Action::PostTool(call) => {
-                let step = call
-                    .id
-                    .as_ref()
-                    .and_then(|id| self.state.pending.remove(id))
-                    .unwrap_or_else(|| self.next_step());
-                record.provisional_step = Some(step);
-                if record.keys.is_empty() {
-                    record.keys.push(format!("call:{}:{step}", record.at));
-                }
-                let tree = match call.class {
-                    ToolClass::Named => {
-                        Some(trail::named_tree(self.repo, self.last()?.1, &call.paths)?.0)
-                    }
-                    ToolClass::Mutating => Some(self.full_tree()?),
-                    ToolClass::ReadOnly => None,
-                };
-                if let Some(tree) = tree {
-                    let headline = format!("{} {}", call.name, record.summary);
-                    record.snapshot =
-                        self.snapshot(tree, step, &record.keys[0].clone(), &headline, false)?;
-                }
-                store::append(self.traces, self.session, &[record])
-            }
-            Action::Stop | Action::End => {
-                if record.kind.is_some() {
-                    self.append_step(record)?;
-                } else {
-                    store::append(self.traces, self.session, &[record])?;
-                }
-                super::seal::seal(
-                    self.repo,
-                    self.traces,
-                    self.session,
-                    &mut self.state,
-                    self.lock,
-                    matches!(action, Action::End),
-                )
-                .map(drop)
-            }
-            Action::Start | Action::Other => self.append_step(record),
+            (_, None) => return outside,
+            _ => self.next_step(),
+        };
+        record.provisional_step = Some(step);
+        outside?;
+        let Action::PostTool(call) = action else {
+            return Ok(());
+        };
+        if record.keys.is_empty() {
+            record.keys.push(format!("call:{}:{step}", record.at));
         }
+        let tree = match call.class {
+            ToolClass::Named => trail::named_tree(self.repo, self.last()?.1, &call.paths)?.0,
+            ToolClass::Mutating => self.full_tree()?,
+            ToolClass::ReadOnly => return Ok(()),
+        };
+        let headline = format!("{} {}", call.name, record.summary);
+        let key = record.keys[0].clone();
+        record.snapshot = self.snapshot(tree, step, &key, &headline, false)?;
+        Ok(())
     }
 
     /// Saves the state; the journal and refs are already written.
     pub fn finish(self) -> store::Result<()> {
         self.state.save(self.traces, self.session)
-    }
-
-    fn append_step(&mut self, mut record: Record) -> store::Result<()> {
-        record.provisional_step = Some(self.next_step());
-        store::append(self.traces, self.session, &[record])
     }
 
     fn next_step(&mut self) -> u64 {
