@@ -88,17 +88,36 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
             candidates.entry(k.as_str()).or_default().push(h);
         }
     }
-    for (t, tp) in trans.iter().enumerate() {
-        let found = tp.keys.iter().find_map(|k| {
-            candidates
-                .get(k.as_str())?
+    // Identity keys (call ids, prompt ids) first, in order. Then equal texts, latest first: a
+    // Stop hook's answer is the last thing the model said, so when the same sentence occurs twice
+    // it is the later one.
+    let passes: [(bool, Vec<usize>); 2] = [
+        (false, (0..trans.len()).collect()),
+        (true, (0..trans.len()).rev().collect()),
+    ];
+    for (by_text, order) in passes {
+        for t in order {
+            if trans_match[t].is_some() {
+                continue;
+            }
+            let tp = &trans[t];
+            let found = tp
+                .keys
                 .iter()
-                .copied()
-                .find(|&h| hook_match[h].is_none() && same_step(&hooks[h], tp))
-        });
-        if let Some(h) = found {
-            hook_match[h] = Some(t);
-            trans_match[t] = Some(h);
+                .filter(|k| k.starts_with("text:") == by_text)
+                .find_map(|k| {
+                    let mut hs = candidates.get(k.as_str())?.iter().copied();
+                    let free = |h: &usize| hook_match[*h].is_none() && same_step(&hooks[*h], tp);
+                    if by_text {
+                        hs.rev().find(free)
+                    } else {
+                        hs.find(free)
+                    }
+                });
+            if let Some(h) = found {
+                hook_match[h] = Some(t);
+                trans_match[t] = Some(h);
+            }
         }
     }
 
@@ -305,4 +324,102 @@ pub(crate) fn blob_refs(records: &[Record]) -> Vec<(String, String)> {
     out.sort();
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Record, Source, StepKind};
+
+    fn rec(
+        source: Source,
+        at: &str,
+        kind: Option<StepKind>,
+        keys: &[&str],
+        summary: &str,
+    ) -> Record {
+        let mut r = Record::new(at.into(), source, "e");
+        r.kind = kind;
+        r.keys = keys.iter().map(|k| k.to_string()).collect();
+        r.summary = summary.into();
+        r
+    }
+
+    fn order(steps: &[Step]) -> Vec<String> {
+        steps
+            .iter()
+            .map(|s| format!("{}:{}", s.kind.as_str(), s.summary))
+            .collect()
+    }
+
+    use Source::{Hook as H, Transcript as T};
+    use StepKind::*;
+
+    #[test]
+    fn transcript_order_wins_and_hook_only_steps_sit_before_their_successor() {
+        let records = vec![
+            rec(H, "1", Some(System), &[], "start"),
+            rec(H, "2", Some(User), &["prompt:p"], "fix it"),
+            // Codex-style: the hooks saw the parallel calls B then A.
+            rec(H, "3", Some(Read), &["tool:b"], "b"),
+            rec(H, "4", Some(Read), &["tool:a"], "a"),
+            rec(H, "5", Some(System), &["external:1"], "outside"),
+            rec(H, "6", Some(Exec), &["tool:c"], "c"),
+            rec(H, "7", Some(Answer), &["text:done"], "Done."),
+            rec(T, "2", Some(User), &["prompt:p"], "fix it"),
+            rec(T, "3", Some(Think), &["uuid:1:0"], "hmm"),
+            rec(T, "3", Some(Read), &["tool:a"], "a"),
+            rec(T, "3", Some(Read), &["tool:b"], "b"),
+            rec(T, "4", Some(Answer), &["uuid:2:0", "text:run"], "running"),
+            rec(T, "6", Some(Exec), &["tool:c"], "c"),
+            rec(T, "7", Some(Answer), &["uuid:3:0", "text:done"], "Done."),
+        ];
+        let steps = merge(&records, &[]);
+        assert_eq!(
+            order(&steps),
+            [
+                "system:start",
+                "user:fix it",
+                "think:hmm",
+                "read:a",
+                "read:b",
+                "answer:running",
+                "system:outside",
+                "exec:c",
+                "answer:Done.",
+            ]
+        );
+        assert_eq!(steps[3].sources, vec![H, T]);
+        assert!(steps.iter().enumerate().all(|(i, s)| s.index == i as u64));
+    }
+
+    #[test]
+    fn a_repeated_answer_matches_the_stop_hook_at_its_last_occurrence() {
+        let records = vec![
+            rec(H, "1", Some(User), &["prompt:p"], "go"),
+            rec(H, "9", Some(Answer), &["text:ok"], "OK."),
+            rec(T, "1", Some(User), &["prompt:p"], "go"),
+            rec(T, "2", Some(Answer), &["uuid:1:0", "text:ok"], "OK."),
+            rec(T, "3", Some(Exec), &["tool:x"], "x"),
+            rec(T, "4", Some(Answer), &["uuid:2:0", "text:ok"], "OK."),
+        ];
+        let steps = merge(&records, &[]);
+        assert_eq!(
+            order(&steps),
+            ["user:go", "answer:OK.", "exec:x", "answer:OK."]
+        );
+        assert_eq!(steps[3].sources, vec![H, T]);
+        assert_eq!(steps[1].sources, vec![T]);
+    }
+
+    #[test]
+    fn a_prompt_and_an_answer_with_the_same_text_stay_apart() {
+        let records = vec![
+            rec(H, "1", Some(User), &["text:same"], "same"),
+            rec(T, "2", Some(Answer), &["uuid:1:0", "text:same"], "same"),
+        ];
+        let mut kinds = order(&merge(&records, &[]));
+        kinds.sort();
+        assert_eq!(kinds, ["answer:same", "user:same"]);
+    }
 }

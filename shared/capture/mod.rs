@@ -148,8 +148,9 @@ fn hook_inner(
                 "",
                 event_hint,
                 format!(
-                    "malformed payload ({} bytes): {e}; event skipped",
-                    stdin.len()
+                    "malformed payload ({} bytes): {e}; event skipped; it began: {}",
+                    stdin.len(),
+                    payload_excerpt(stdin)
                 ),
             ))
         }
@@ -231,6 +232,13 @@ fn hook_inner(
     outcome
         .and(saved)
         .map_err(|e| fail(Some(&traces), &session, &event, e.to_string()))
+}
+
+/// The start of an unreadable payload, redacted, for the error log.
+fn payload_excerpt(stdin: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&stdin[..stdin.len().min(200)]);
+    let mut report = security::Report::default();
+    format!("{:?}", security::redact(&text, &mut report))
 }
 
 /// Turns a path from a payload (absolute, or relative to the session cwd) into a
