@@ -51,7 +51,16 @@ pub(crate) fn seal(
         store::mark_sealed(traces, session);
         return Ok(Sealed { imported, steps: 0 });
     }
-    if !journal.skipped.is_empty() {
+    let prev_manifest: Value = previous
+        .map(|p| store::read_member(repo, p, "manifest.json"))
+        .transpose()?
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    let reported = prev_manifest["counts"]["skipped_journal_lines"]
+        .as_u64()
+        .unwrap_or(0);
+    if journal.skipped.len() as u64 > reported {
         let lines: Vec<String> = journal
             .skipped
             .iter()
@@ -67,13 +76,6 @@ pub(crate) fn seal(
     let records = &journal.records;
     let mut steps = merge::merge(records, &chain);
     let chain = relabel(repo, traces, session, &chain, &mut steps)?;
-
-    let prev_manifest: Value = previous
-        .map(|p| store::read_member(repo, p, "manifest.json"))
-        .transpose()?
-        .flatten()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
 
     let trace = build_trace(session, state, records, steps);
     let trace_json = serde_json::to_vec(&trace).expect("trace serialises");
@@ -93,18 +95,22 @@ pub(crate) fn seal(
         );
         members.push((name.to_string(), Member::Bytes(bytes)));
     }
+    let odb = repo.odb()?;
     for (sha, oid) in merge::blob_refs(records) {
-        let Ok(oid) = Oid::from_str(&oid) else {
-            continue;
-        };
-        let Ok(blob) = repo.find_blob(oid) else {
-            continue;
-        };
-        listing.insert(
-            format!("blobs/{sha}"),
-            json!({"sha256": sha, "size": blob.size()}),
-        );
-        members.push((format!("blobs/{sha}"), Member::Blob(oid)));
+        match Oid::from_str(&oid).and_then(|oid| Ok((oid, odb.read_header(oid)?.0))) {
+            Ok((oid, size)) => {
+                listing.insert(format!("blobs/{sha}"), json!({"sha256": sha, "size": size}));
+                members.push((format!("blobs/{sha}"), Member::Blob(oid)));
+            }
+            // Written at capture time and not referenced until now: only `git gc --prune=now`
+            // between the two can have removed it.
+            Err(e) => store::log_error(
+                traces,
+                session,
+                "seal",
+                &format!("blobs/{sha} ({oid}) is gone: {e}"),
+            ),
+        }
     }
     let manifest = manifest(
         session,
