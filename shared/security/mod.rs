@@ -204,6 +204,18 @@ fn merge(mut spans: Vec<(usize, usize, usize)>) -> Vec<(usize, usize, usize)> {
 
 /// Returns `text` with every finding replaced by its marker; Cow::Borrowed when nothing was found
 /// (the common case must not allocate).
+///
+/// ```
+/// use git_traces::security::{redact, Report};
+/// let token = ["ghp_", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"].concat();
+/// let mut report = Report::default();
+/// let clean = redact(&format!("git push https://{token}@github.com/o/r"), &mut report).into_owned();
+/// assert!(!clean.contains(&token));
+/// assert!(clean.contains("[REDACTED:github_token:"));
+/// // The same secret always maps to the same marker, so redactions can be compared.
+/// assert_eq!(redact(&token, &mut Report::default()), redact(&token, &mut Report::default()));
+/// assert_eq!(report.redactions["github_token"], 1);
+/// ```
 pub fn redact<'a>(text: &'a str, report: &mut Report) -> Cow<'a, str> {
     if report.scanner.is_empty() {
         report.scanner = SCANNER_VERSION.to_owned();
