@@ -393,3 +393,91 @@ fn show_step_and_trail_log_read_like_git() {
     let whole = repo.trail(&["diff", "ecb"]);
     assert_eq!(whole, sample_diff());
 }
+
+/// Records real sessions have and the sample does not: compaction, subagent (sidechain) calls,
+/// images, MCP results as block arrays, redacted thinking, unknown block types, odd lines.
+#[test]
+fn messier_transcripts_keep_every_tool_call() {
+    let repo = scenario_repo();
+    let cwd = repo.root.display().to_string();
+    let sid = "77777777-0000-4000-8000-000000000000";
+    let line = |v: Value| {
+        let mut v = v;
+        v["sessionId"] = sid.into();
+        v["cwd"] = cwd.clone().into();
+        v.to_string()
+    };
+    let lines = [
+        line(
+            serde_json::json!({"type":"user","uuid":"u1","promptId":"p1","timestamp":"2026-11-25T01:00:00.000Z",
+            "message":{"role":"user","content":[{"type":"text","text":"what is in this screenshot?"},{"type":"image","source":{"type":"base64","data":"iVBORw0KGgo="}}]}}),
+        ),
+        line(
+            serde_json::json!({"type":"assistant","uuid":"a1","timestamp":"2026-11-25T01:00:01.000Z",
+            "message":{"id":"m1","model":"claude-x","content":[{"type":"redacted_thinking","data":"opaque"}],"usage":{"input_tokens":10,"output_tokens":1}}}),
+        ),
+        line(
+            serde_json::json!({"type":"assistant","uuid":"a2","timestamp":"2026-11-25T01:00:02.000Z",
+            "message":{"id":"m1","model":"claude-x","content":[{"type":"tool_use","id":"mcp1","name":"mcp__db__query","input":{"sql":"select 1"}}],"usage":{"input_tokens":10,"output_tokens":1}}}),
+        ),
+        line(
+            serde_json::json!({"type":"user","uuid":"u2","timestamp":"2026-11-25T01:00:03.000Z",
+            "message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"mcp1","content":[{"type":"text","text":"1 row"},{"type":"image"}]}]}}),
+        ),
+        line(
+            serde_json::json!({"type":"assistant","uuid":"a3","isSidechain":true,"timestamp":"2026-11-25T01:00:04.000Z",
+            "message":{"id":"m2","content":[{"type":"tool_use","id":"sub1","name":"Grep","input":{"pattern":"TODO","path":cwd}}]}}),
+        ),
+        line(
+            serde_json::json!({"type":"system","subtype":"compact_boundary","uuid":"s1","timestamp":"2026-11-25T01:00:05.000Z","content":"Conversation compacted"}),
+        ),
+        line(
+            serde_json::json!({"type":"user","uuid":"u3","isCompactSummary":true,"timestamp":"2026-11-25T01:00:05.500Z",
+            "message":{"role":"user","content":"Summary of the conversation so far"}}),
+        ),
+        line(
+            serde_json::json!({"type":"assistant","uuid":"a4","timestamp":"2026-11-25T01:00:06.000Z",
+            "message":{"id":"m3","content":[{"type":"fancy_new_block","x":1},{"type":"text","text":"All done."}]}}),
+        ),
+        line(
+            serde_json::json!({"type":"assistant","uuid":"a5","timestamp":"2026-11-25T01:00:07.000Z","message":null}),
+        ),
+        "[1,2,3]".to_string(),
+    ];
+    let path = repo.home.join("messy.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    repo.trace(&["import", "claude", path.to_str().unwrap()]);
+    let trace = repo.show_json(sid);
+    let steps = trace["steps"].as_array().unwrap();
+    let described: Vec<String> = steps
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} {}",
+                s["kind"].as_str().unwrap(),
+                s["tool"].as_str().unwrap_or("-"),
+                s["summary"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "user - what is in this screenshot?",
+            "think - [redacted thinking]",
+            "tool mcp__db__query select 1",
+            "read Grep TODO",
+            "system - compaction",
+            "system - compaction summary",
+            "system - assistant block fancy_new_block",
+            "answer - All done.",
+        ]
+    );
+    assert_eq!(steps[0]["meta"]["images"], 1);
+    assert!(steps[2]["output"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("1 row"));
+    assert_eq!(steps[3]["meta"]["isSidechain"], true);
+    assert_eq!(steps[6]["meta"]["raw"]["x"], 1);
+}

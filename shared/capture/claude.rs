@@ -224,8 +224,17 @@ fn tool_summary(tool: &str, input: &Value, paths: &[String]) -> String {
         "Task" | "Agent" => pick("description"),
         _ => None,
     };
+    // Unknown and MCP tools: their first string argument says the most.
+    let first_string = || {
+        input
+            .as_object()?
+            .values()
+            .find_map(Value::as_str)
+            .map(|s| first_line(s, 100))
+    };
     what.or_else(|| paths.first().cloned())
         .or_else(|| pick("description"))
+        .or_else(first_string)
         .unwrap_or_default()
 }
 
