@@ -5,9 +5,9 @@
 //!   cost does not depend on the size of the repository.
 //! * [`full_tree`]: anything may have changed (a shell command). Refresh the session's private index
 //!   the way `git add -A` does and write its tree. This shells out to git on purpose: git's stat
-//!   cache, untracked cache and fsmonitor make it the fastest way to see a whole working tree, and the
-//!   private index (seeded once from the user's, then kept) means only changed files are re-read. The
-//!   user's own index is never written.
+//!   cache, threaded preload and fsmonitor make it the fastest way to see a whole working tree, and
+//!   the private index (seeded once from the user's, then kept) means only changed files are
+//!   re-read. The user's own index is never written.
 
 use git2::{Oid, Repository};
 use std::path::Path;
@@ -178,8 +178,8 @@ fn needs_filters(repo: &Repository, workdir: &Path, rel: &str) -> bool {
 ///
 /// When the private index does not exist yet it is seeded with a copy of the user's index, so the
 /// first refresh inherits git's stat cache instead of hashing every file, and switched to index
-/// format 4 with the untracked cache (smaller to rewrite; untracked files found by directory mtimes
-/// rather than a full scan). `known` is the tree this index had after the previous refresh, with
+/// format 4 (prefix-compressed, so smaller to rewrite); it is written without the trailing
+/// checksum (`index.skipHash`), which git need not compute. `known` is the tree this index had after the previous refresh, with
 /// the index file's stamp at that moment: when the file still has that stamp after `git add` (which
 /// leaves the file alone when it finds nothing to change) the tree is returned without reading the
 /// index again. Returns the tree and the index's stamp, for the next call.
@@ -273,12 +273,7 @@ fn run_git(workdir: &Path, index: &Path, args: &[&str]) -> Result<Vec<u8>, git2:
     let out = git(workdir)
         .env("GIT_INDEX_FILE", index)
         .env("LC_ALL", "C")
-        .args([
-            "-c",
-            "index.skipHash=true",
-            "-c",
-            "core.untrackedCache=true",
-        ])
+        .args(["-c", "index.skipHash=true"])
         .args(args)
         .output()
         .map_err(|e| git2::Error::from_str(&format!("cannot run git: {e}")))?;
