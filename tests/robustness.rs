@@ -790,3 +790,50 @@ fn a_failed_snapshot_still_keeps_the_event() {
         repo.worktree_tree()
     );
 }
+
+#[test]
+fn a_session_sealed_by_a_newer_version_is_reported_not_misread() {
+    let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
+    let blob = {
+        let mut child = repo
+            .cmd("git")
+            .args(["hash-object", "-w", "--stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(br#"{"schema":"git-traces/trace@2","id":"future","steps":{"new":"layout"}}"#)
+            .unwrap();
+        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+    };
+    let tree_input = format!("100644 blob {}\ttrace.json\n", blob.trim());
+    let mut child = repo
+        .cmd("git")
+        .arg("mktree")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(tree_input.as_bytes())
+        .unwrap();
+    let tree = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let commit = repo.git(&["commit-tree", tree.trim(), "-m", "seal"]);
+    repo.git(&["update-ref", "refs/traces/sessions/future", commit.trim()]);
+    let out = repo.git_output(&["trace", "show", "future"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("schema 'git-traces/trace@2'") && err.contains("newer git-traces"),
+        "{err}"
+    );
+}

@@ -35,6 +35,8 @@ pub enum Error {
         what: String,
         reason: String,
     },
+    #[error("session {session} was sealed with schema '{schema}', which this git-trace {version} cannot read\nhint: install a newer git-traces to read it; nothing was changed", version = env!("CARGO_PKG_VERSION"))]
+    SchemaTooNew { session: String, schema: String },
     #[error(transparent)]
     Store(#[from] store::Error),
     #[error(transparent)]
@@ -130,6 +132,18 @@ pub fn load_trace(repo: &Repository, session: &str) -> Result<Trace, Error> {
     })?;
     let bytes = store::read_member(repo, seal, "trace.json")?
         .ok_or_else(|| corrupt("trace.json", "missing from the bucket".into()))?;
+    // Check the schema before the shape, so a newer layout is reported as such, not as damage.
+    let schema = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .map_err(|e| corrupt("trace.json", e.to_string()))?["schema"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if schema != crate::model::TRACE_SCHEMA {
+        return Err(Error::SchemaTooNew {
+            session: session.into(),
+            schema,
+        });
+    }
     serde_json::from_slice(&bytes).map_err(|e| corrupt("trace.json", e.to_string()))
 }
 
