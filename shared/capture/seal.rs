@@ -57,6 +57,15 @@ pub(crate) fn seal(
         .flatten()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
+    if let Some(schema) = prev_manifest["schema"]
+        .as_str()
+        .filter(|s| *s != MANIFEST_SCHEMA)
+    {
+        return Err(store::Error::SchemaTooNew {
+            name: store::session_ref(session),
+            schema: schema.to_string(),
+        });
+    }
     let reported = prev_manifest["counts"]["skipped_journal_lines"]
         .as_u64()
         .unwrap_or(0);

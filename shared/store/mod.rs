@@ -39,6 +39,8 @@ pub enum Error {
     },
     #[error("session {session} is busy: {path} is locked by another git-trace process\nhint: retry in a moment; if no agent is running, run 'git trace doctor'")]
     Busy { session: String, path: PathBuf },
+    #[error("{name} was written with schema '{schema}', newer than this git-trace {version} writes; not overwriting it\nhint: install a newer git-traces", version = env!("CARGO_PKG_VERSION"))]
+    SchemaTooNew { name: String, schema: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
