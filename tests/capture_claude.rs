@@ -344,8 +344,8 @@ fn transcript_with_torn_last_line_and_unknown_records_is_kept() {
     ]))
     .unwrap();
     assert_eq!(
-        manifest["counts"]["unknown_records"], 1,
-        "the unknown record is kept raw and counted"
+        manifest["counts"]["unknown_records"], 2,
+        "the unknown record and the torn line are kept raw and counted"
     );
     let context = repo
         .cmd("git")
@@ -364,6 +364,7 @@ fn transcript_with_torn_last_line_and_unknown_records_is_kept() {
     )
     .unwrap();
     assert!(text.contains("brand-new-record"));
+    assert!(text.contains(r#"\"te"#), "the torn line was not kept");
     assert!(
         repo.errors_log().contains("malformed line"),
         "{}",

@@ -6,7 +6,8 @@
 //! the same steps.
 
 use super::claude;
-use crate::model::Record;
+use super::content::excerpt;
+use crate::model::{Record, Source};
 use crate::security;
 use crate::store::{self, log_error, SessionLock, SessionState, Traces};
 use git2::Repository;
@@ -63,11 +64,19 @@ pub(crate) fn import_transcript(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        let mut report = security::Report::default();
         let Ok(mut value) = serde_json::from_slice::<Value>(line) else {
+            // Kept as redacted text, like any record we cannot read: counted, never dropped.
             malformed += 1;
+            let text = String::from_utf8_lossy(line);
+            let mut record = Record::new(String::new(), Source::Transcript, "malformed");
+            record.meta.insert(
+                "raw".into(),
+                Value::String(excerpt(&security::redact(&text, &mut report))),
+            );
+            records.push(record);
             continue;
         };
-        let mut report = security::Report::default();
         security::redact_json(&mut value, &mut report);
         let mut recs = match state.harness.as_str() {
             "claude" => claude::transcript_records(repo, &value, &workdir, &cwd)?,
@@ -97,7 +106,7 @@ pub(crate) fn import_transcript(
             session,
             "import",
             &format!(
-                "{malformed} malformed line(s) in {} skipped",
+                "{malformed} malformed line(s) in {} kept as raw text",
                 path.display()
             ),
         );
