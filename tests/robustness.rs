@@ -837,3 +837,47 @@ fn a_session_sealed_by_a_newer_version_is_reported_not_misread() {
         "{err}"
     );
 }
+
+#[test]
+fn an_unreadable_payload_is_kept_under_the_session_the_environment_names() {
+    let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
+    start(&repo, S, &repo.root);
+    let token = format!("ghp_{}", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6");
+    let mut child = repo
+        .cmd("git-trace")
+        .env("CLAUDE_CODE_SESSION_ID", S)
+        .args(["hook", "claude", "PostToolUse"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let torn = format!(
+        r#"{{"session_id":"{S}","tool_name":"Bash","tool_response":{{"stdout":"{token} and then"#
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(torn.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success() && out.stdout.is_empty());
+    assert!(
+        repo.errors_log().contains("kept as a raw record"),
+        "{}",
+        repo.errors_log()
+    );
+    let trace = repo.show_json(S);
+    let raw = steps(&trace)
+        .iter()
+        .find(|s| s["summary"] == "unreadable PostToolUse payload")
+        .expect("the unreadable event was dropped");
+    let text = raw["meta"]["raw"].as_str().unwrap();
+    assert!(
+        text.contains("and then") && !text.contains(&token),
+        "{text}"
+    );
+    assert!(!contains(&all_objects_and_journals(&repo), &token));
+    assert!(!repo.errors_log().contains(&token));
+}

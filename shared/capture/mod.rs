@@ -15,6 +15,7 @@ mod seal;
 
 pub use import::{import_file, ImportSummary};
 
+use crate::model::{Record, Source, StepKind};
 use crate::security;
 use crate::store::{self, log_error, SessionLock, SessionState, Traces};
 use recorder::Recorder;
@@ -61,9 +62,18 @@ pub(crate) enum Action {
 }
 
 /// Handles one agent hook event. Never fails and never prints: see the module docs.
-pub fn hook(harness: &str, event_arg: Option<&str>, stdin: &[u8], process_cwd: &Path) {
+///
+/// `env_session` is the session id the harness put in the hook's environment
+/// (`CLAUDE_CODE_SESSION_ID`): with it, even an unreadable payload is kept, as a raw record.
+pub fn hook(
+    harness: &str,
+    event_arg: Option<&str>,
+    stdin: &[u8],
+    process_cwd: &Path,
+    env_session: Option<&str>,
+) {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        hook_inner(harness, event_arg, stdin, process_cwd)
+        hook_inner(harness, event_arg, stdin, process_cwd, env_session)
     }));
     let failure = match result {
         Ok(Ok(())) => return,
@@ -105,6 +115,7 @@ fn hook_inner(
     event_arg: Option<&str>,
     stdin: &[u8],
     process_cwd: &Path,
+    env_session: Option<&str>,
 ) -> Result<(), Failure> {
     let fail = |traces: Option<&Traces>, session: &str, event: &str, message: String| Failure {
         traces: traces.cloned(),
@@ -129,29 +140,36 @@ fn hook_inner(
     }
     let traces = Traces::of(&repo);
     let event_hint = event_arg.unwrap_or_default();
+    // An unreadable payload is still an event: keep it raw under the session the environment names.
+    let unreadable = |why: String, event: &str| {
+        let session = env_session.and_then(store::sanitize_session_id);
+        let kept = session
+            .as_deref()
+            .is_some_and(|s| keep_raw(&traces, s, event, stdin).is_ok());
+        let outcome = if kept {
+            "kept as a raw record"
+        } else {
+            "event skipped"
+        };
+        fail(
+            Some(&traces),
+            session.as_deref().unwrap_or_default(),
+            event,
+            format!("{why}; {outcome}; it began: {}", payload_excerpt(stdin)),
+        )
+    };
     let mut body = match parsed {
         Ok(Value::Object(map)) => Value::Object(map),
         Ok(_) => {
-            return Err(fail(
-                Some(&traces),
-                "",
+            return Err(unreadable(
+                format!("payload is not a JSON object ({} bytes)", stdin.len()),
                 event_hint,
-                format!(
-                    "payload is not a JSON object ({} bytes); event skipped",
-                    stdin.len()
-                ),
             ))
         }
         Err(e) => {
-            return Err(fail(
-                Some(&traces),
-                "",
+            return Err(unreadable(
+                format!("malformed payload ({} bytes): {e}", stdin.len()),
                 event_hint,
-                format!(
-                    "malformed payload ({} bytes): {e}; event skipped; it began: {}",
-                    stdin.len(),
-                    payload_excerpt(stdin)
-                ),
             ))
         }
     };
@@ -177,12 +195,7 @@ fn hook_inner(
         .and_then(Value::as_str)
         .and_then(store::sanitize_session_id)
     else {
-        return Err(fail(
-            Some(&traces),
-            "",
-            &event,
-            "payload has no session_id; event skipped".into(),
-        ));
+        return Err(unreadable("payload has no session_id".into(), &event));
     };
     let mut report = security::Report::default();
     security::redact_json(&mut body, &mut report);
@@ -232,6 +245,24 @@ fn hook_inner(
     outcome
         .and(saved)
         .map_err(|e| fail(Some(&traces), &session, &event, e.to_string()))
+}
+
+/// Journals an unreadable payload as a system step of `session`, redacted and cut to an excerpt.
+fn keep_raw(traces: &Traces, session: &str, event: &str, stdin: &[u8]) -> store::Result<()> {
+    let _lock = SessionLock::acquire(traces, session, LOCK_WAIT)?;
+    let mut report = security::Report::default();
+    let text = String::from_utf8_lossy(stdin);
+    let mut record = Record::new(store::now_rfc3339(), Source::Hook, event);
+    record.kind = Some(StepKind::System);
+    record.summary = format!(
+        "unreadable {} payload",
+        if event.is_empty() { "hook" } else { event }
+    );
+    record.meta.insert(
+        "raw".into(),
+        Value::String(content::excerpt(&security::redact(&text, &mut report))),
+    );
+    store::append(traces, session, &[record])
 }
 
 /// The start of an unreadable payload, redacted, for the error log.

@@ -185,7 +185,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             let mut stdin = Vec::new();
             let _ = std::io::stdin().take(256 << 20).read_to_end(&mut stdin);
             let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            capture::hook(&args.harness, args.event.as_deref(), &stdin, &cwd);
+            let env_session = std::env::var("CLAUDE_CODE_SESSION_ID").ok();
+            capture::hook(
+                &args.harness,
+                args.event.as_deref(),
+                &stdin,
+                &cwd,
+                env_session.as_deref(),
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Init(args) => wire(args.agent, args.global, args.json, out, true),
