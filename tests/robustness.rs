@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{payload, TestRepo};
+use common::{payload, with_stdin, TestRepo};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -754,22 +754,10 @@ fn a_failed_snapshot_still_keeps_the_event() {
         "PostToolUse",
         json!({"tool_name": "Bash", "tool_input": {"command": "echo > b.txt"}, "tool_use_id": "nogit", "tool_response": {"stdout": "kept"}}),
     );
-    let mut child = repo
-        .cmd(no_git.path().join("git-trace").to_str().unwrap())
-        .env("PATH", no_git.path())
-        .args(["hook", "claude", "PostToolUse"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(body.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = repo.cmd(no_git.path().join("git-trace").to_str().unwrap());
+    cmd.env("PATH", no_git.path())
+        .args(["hook", "claude", "PostToolUse"]);
+    let out = with_stdin(cmd, body.to_string().as_bytes());
     assert!(out.status.success() && out.stdout.is_empty());
     assert!(
         repo.errors_log().contains("event=PostToolUse"),
@@ -794,39 +782,17 @@ fn a_failed_snapshot_still_keeps_the_event() {
 #[test]
 fn a_session_sealed_by_a_newer_version_is_reported_not_misread() {
     let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
-    let blob = {
-        let mut child = repo
-            .cmd("git")
-            .args(["hash-object", "-w", "--stdin"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(br#"{"schema":"git-traces/trace@2","id":"future","steps":{"new":"layout"}}"#)
-            .unwrap();
-        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
-    };
+    let mut hash_object = repo.cmd("git");
+    hash_object.args(["hash-object", "-w", "--stdin"]);
+    let blob = with_stdin(
+        hash_object,
+        br#"{"schema":"git-traces/trace@2","id":"future","steps":{"new":"layout"}}"#,
+    );
+    let blob = String::from_utf8(blob.stdout).unwrap();
     let tree_input = format!("100644 blob {}\ttrace.json\n", blob.trim());
-    let mut child = repo
-        .cmd("git")
-        .arg("mktree")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(tree_input.as_bytes())
-        .unwrap();
-    let tree = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let mut mktree = repo.cmd("git");
+    mktree.arg("mktree");
+    let tree = String::from_utf8(with_stdin(mktree, tree_input.as_bytes()).stdout).unwrap();
     let commit = repo.git(&["commit-tree", tree.trim(), "-m", "seal"]);
     repo.git(&["update-ref", "refs/traces/sessions/future", commit.trim()]);
     let out = repo.git_output(&["trace", "show", "future"]);
@@ -843,25 +809,13 @@ fn an_unreadable_payload_is_kept_under_the_session_the_environment_names() {
     let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
     start(&repo, S, &repo.root);
     let token = format!("ghp_{}", "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6");
-    let mut child = repo
-        .cmd("git-trace")
-        .env("CLAUDE_CODE_SESSION_ID", S)
-        .args(["hook", "claude", "PostToolUse"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
     let torn = format!(
         r#"{{"session_id":"{S}","tool_name":"Bash","tool_response":{{"stdout":"{token} and then"#
     );
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(torn.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = repo.cmd("git-trace");
+    cmd.env("CLAUDE_CODE_SESSION_ID", S)
+        .args(["hook", "claude", "PostToolUse"]);
+    let out = with_stdin(cmd, torn.as_bytes());
     assert!(out.status.success() && out.stdout.is_empty());
     assert!(
         repo.errors_log().contains("kept as a raw record"),

@@ -144,17 +144,9 @@ impl TestRepo {
     }
 
     pub fn hook_raw(&self, cwd: &Path, event: &str, stdin: &[u8]) -> Output {
-        let mut child = self
-            .cmd("git-trace")
-            .args(["hook", "claude", event])
-            .current_dir(cwd)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin).unwrap();
-        child.wait_with_output().unwrap()
+        let mut cmd = self.cmd("git-trace");
+        cmd.args(["hook", "claude", event]).current_dir(cwd);
+        with_stdin(cmd, stdin)
     }
 
     /// The tree `git add -A` would make of the working tree now (built in a scratch index).
@@ -197,6 +189,18 @@ impl TestRepo {
             self.git(&["status", "--porcelain", "--untracked-files=all"]),
         )
     }
+}
+
+/// Runs a command with `stdin` as its standard input and collects its output.
+pub fn with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// A minimal Claude Code payload for `session` in `cwd`.
