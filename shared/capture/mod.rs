@@ -18,6 +18,7 @@ pub use import::{import_file, ImportSummary};
 use crate::model::{Record, Source, StepKind};
 use crate::security;
 use crate::store::{self, log_error, SessionLock, SessionState, Traces};
+use git2::Repository;
 use recorder::Recorder;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -72,6 +73,14 @@ pub fn hook(
     process_cwd: &Path,
     env_session: Option<&str>,
 ) {
+    // A panic is logged below like any failure, with its location; the default hook would print
+    // it to the agent instead.
+    static PANIC: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+    std::panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = PANIC.lock() {
+            *last = info.to_string();
+        }
+    }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         hook_inner(harness, event_arg, stdin, process_cwd, env_session)
     }));
@@ -84,15 +93,21 @@ pub fn hook(
                 .map(|r| Traces::of(&r)),
             session: String::new(),
             event: event_arg.unwrap_or_default().to_string(),
-            message: format!("internal error (please report): {}", panic_text(&panic)),
+            message: {
+                let detail = PANIC.lock().map(|p| p.clone()).unwrap_or_default();
+                let detail = if detail.is_empty() {
+                    panic_text(&panic)
+                } else {
+                    detail
+                };
+                format!("internal error (please report): {detail}")
+            },
         },
     };
     if let Some(traces) = &failure.traces {
         log_error(traces, &failure.session, &failure.event, &failure.message);
     }
 }
-
-use git2::Repository;
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
     panic
