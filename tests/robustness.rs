@@ -835,3 +835,49 @@ fn an_unreadable_payload_is_kept_under_the_session_the_environment_names() {
     assert!(!contains(&all_objects_and_journals(&repo), &token));
     assert!(!repo.errors_log().contains(&token));
 }
+
+#[test]
+fn session_end_drops_the_private_index_and_a_resumed_session_carries_on() {
+    let repo = TestRepo::with_files(&[("a.txt", "a\n")]);
+    start(&repo, S, &repo.root);
+    bash(&repo, S, &repo.root, "b1", "echo one > one.txt", "");
+    let index = repo.traces_dir().join("index").join(S);
+    assert!(index.exists());
+    repo.hook(
+        "SessionEnd",
+        &payload(S, &repo.root, "SessionEnd", json!({"reason": "other"})),
+    );
+    assert!(!index.exists(), "the private index outlived its session");
+    repo.write("between.txt", "typed while no agent ran\n");
+    repo.hook(
+        "SessionStart",
+        &payload(S, &repo.root, "SessionStart", json!({"source": "resume"})),
+    );
+    bash(&repo, S, &repo.root, "b2", "echo two > two.txt", "");
+    assert_eq!(
+        repo.git(&["rev-parse", &format!("refs/traces/trails/{S}^{{tree}}")]),
+        repo.worktree_tree()
+    );
+    let trace = repo.show_json(S);
+    let summaries: Vec<&str> = steps(&trace)
+        .iter()
+        .map(|s| s["summary"].as_str().unwrap())
+        .collect();
+    assert!(
+        summaries.contains(&"session start (resume)"),
+        "{summaries:?}"
+    );
+    let two = steps(&trace)
+        .iter()
+        .find(|s| {
+            s["keys"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "tool:b2"))
+        })
+        .unwrap();
+    let diff = repo.trail(&["diff", &format!("{S}:{}", two["index"])]);
+    assert!(
+        diff.contains("+++ b/two.txt") && !diff.contains("between.txt"),
+        "{diff}"
+    );
+}

@@ -73,6 +73,12 @@ impl<'r> Recorder<'r> {
                 settled,
             )?;
         }
+        if matches!(action, Action::End) {
+            // A private index is a copy of the user's (megabytes on a large repository); a
+            // resumed session seeds a new one from the user's stat cache.
+            store::remove_private_index(self.traces, self.session);
+            self.state.index_tree = None;
+        }
         Ok(())
     }
 

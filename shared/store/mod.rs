@@ -61,6 +61,11 @@ impl Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Deletes a session's private index (`.git/traces/index/<session>`), if any.
+pub fn remove_private_index(traces: &Traces, session: &str) {
+    let _ = std::fs::remove_file(traces.index(session));
+}
+
 /// The current time as RFC 3339 UTC with milliseconds, the format of every timestamp we write.
 pub fn now_rfc3339() -> String {
     let now = std::time::SystemTime::now()
