@@ -881,3 +881,34 @@ fn session_end_drops_the_private_index_and_a_resumed_session_carries_on() {
         "{diff}"
     );
 }
+
+#[test]
+fn global_wiring_needs_no_repository() {
+    let repo = TestRepo::empty();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = repo
+        .cmd("git-trace")
+        .args(["init", "--global"])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let settings = std::fs::read_to_string(repo.home.join(".claude/settings.json")).unwrap();
+    assert!(
+        settings.contains("git trace hook claude SessionEnd"),
+        "{settings}"
+    );
+    // Without --global a repository is required, and the error says so.
+    let out = repo
+        .cmd("git-trace")
+        .arg("init")
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: not a git repository"));
+}

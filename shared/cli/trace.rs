@@ -301,27 +301,23 @@ fn wire(
     out: &mut dyn Write,
     install: bool,
 ) -> anyhow::Result<ExitCode> {
-    let repo = super::open_repo()?;
-    let scope = if global {
-        setup::Scope::Global
+    // User-level wiring needs no repository; this repository's git hooks and settings do.
+    let (repo, scope) = if global {
+        (super::open_repo().ok(), setup::Scope::Global)
     } else {
-        setup::Scope::Repo
+        (Some(super::open_repo()?), setup::Scope::Repo)
     };
     let mut done = Vec::new();
-    if install {
-        if !global {
-            done.extend(setup::install_git_hooks(&repo)?);
-        }
-        match agent {
-            Agent::Claude => done.extend(setup::install_claude(&repo, scope)?),
-        }
-    } else {
-        if !global {
-            done.extend(setup::uninstall_git_hooks(&repo)?);
-        }
-        match agent {
-            Agent::Claude => done.extend(setup::uninstall_claude(&repo, scope)?),
-        }
+    if let (Some(repo), false) = (&repo, global) {
+        done.extend(if install {
+            setup::install_git_hooks(repo)?
+        } else {
+            setup::uninstall_git_hooks(repo)?
+        });
+    }
+    match agent {
+        Agent::Claude if install => done.extend(setup::install_claude(repo.as_ref(), scope)?),
+        Agent::Claude => done.extend(setup::uninstall_claude(repo.as_ref(), scope)?),
     }
     if json {
         render::json_pretty(out, &done)?;

@@ -31,12 +31,15 @@ const TIMEOUT_SECS: u64 = 30;
 const REPO_SETTINGS: &str = ".claude/settings.json";
 
 fn settings_path(
-    repo: &git2::Repository,
+    repo: Option<&git2::Repository>,
     scope: Scope,
     home: Option<&Path>,
 ) -> Result<PathBuf, Error> {
     match scope {
-        Scope::Repo => Ok(repo.workdir().ok_or(Error::Bare)?.join(REPO_SETTINGS)),
+        Scope::Repo => Ok(repo
+            .and_then(git2::Repository::workdir)
+            .ok_or(Error::Bare)?
+            .join(REPO_SETTINGS)),
         Scope::Global => Ok(home
             .ok_or_else(|| Error::NoHome {
                 needed_for: "~/.claude/settings.json".to_string(),
@@ -211,7 +214,7 @@ fn untracked_note(repo: &git2::Repository) -> Option<&'static str> {
 }
 
 pub(super) fn install(
-    repo: &git2::Repository,
+    repo: Option<&git2::Repository>,
     scope: Scope,
     home: Option<&Path>,
 ) -> Result<Vec<Wiring>, Error> {
@@ -242,14 +245,14 @@ pub(super) fn install(
         }
         write_settings(&path, &root, permissions)?;
     }
-    if scope == Scope::Repo {
+    if let (Scope::Repo, Some(repo)) = (scope, repo) {
         what.push_str(untracked_note(repo).unwrap_or_default());
     }
     Ok(vec![Wiring { path, what, change }])
 }
 
 pub(super) fn uninstall(
-    repo: &git2::Repository,
+    repo: Option<&git2::Repository>,
     scope: Scope,
     home: Option<&Path>,
 ) -> Result<Vec<Wiring>, Error> {
@@ -285,7 +288,7 @@ pub(super) fn status(repo: &git2::Repository, home: Option<&Path>) -> ClaudeStat
     let mut notes = Vec::new();
     let mut wired = Vec::new();
     let mut check = |scope| {
-        let path = settings_path(repo, scope, home).ok()?;
+        let path = settings_path(Some(repo), scope, home).ok()?;
         match read_settings(&path) {
             Ok(Some((root, _))) => {
                 let events = wired_events(&root);
@@ -375,7 +378,7 @@ mod tests {
     #[test]
     fn new_repo_settings_get_every_event() {
         let fx = Fixture::new();
-        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report.len(), 1);
         assert_eq!(report[0].path, settings(&fx));
         assert_eq!(report[0].change, Change::Installed);
@@ -410,7 +413,7 @@ mod tests {
     fn merge_keeps_user_settings_hooks_and_order_and_is_idempotent() {
         let fx = Fixture::new();
         write(&settings(&fx), USER_SETTINGS);
-        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].change, Change::Installed);
 
         let root = parse(&settings(&fx));
@@ -444,7 +447,7 @@ mod tests {
         assert_eq!(root["hooks"]["Stop"], json!([entry("Stop")]));
 
         let first = fs::read(settings(&fx)).unwrap();
-        let again = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        let again = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(again[0].change, Change::AlreadyInstalled);
         assert_eq!(fs::read(settings(&fx)).unwrap(), first);
     }
@@ -454,7 +457,7 @@ mod tests {
         let fx = Fixture::new();
         let mine = r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "  git-trace hook claude Stop --verbose"}]}]}}"#;
         write(&settings(&fx), mine);
-        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].change, Change::Updated);
         assert!(report[0].what.starts_with("Claude Code hooks (added SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, SessionEnd, PreCompact, SubagentStop)"));
         let root = parse(&settings(&fx));
@@ -466,11 +469,11 @@ mod tests {
     fn uninstall_removes_only_ours_and_restores_the_user_file() {
         let fx = Fixture::new();
         write(&settings(&fx), USER_SETTINGS);
-        install(&fx.repo, Scope::Repo, fx.home()).unwrap();
-        let report = uninstall(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let report = uninstall(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].change, Change::Removed);
         assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), USER_SETTINGS);
-        let again = uninstall(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        let again = uninstall(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(again[0].change, Change::NotInstalled);
         assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), USER_SETTINGS);
     }
@@ -502,8 +505,8 @@ mod tests {
         assert!(!remove_ours(&mut root));
 
         let fx = Fixture::new();
-        install(&fx.repo, Scope::Repo, fx.home()).unwrap();
-        uninstall(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        uninstall(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), "{}\n");
     }
 
@@ -522,8 +525,8 @@ mod tests {
         let broken = "{\n  \"hooks\": {\n    \"Stop\": [\n  }\n}\n";
         write(&settings(&fx), broken);
         for result in [
-            install(&fx.repo, Scope::Repo, fx.home()),
-            uninstall(&fx.repo, Scope::Repo, fx.home()),
+            install(Some(&fx.repo), Scope::Repo, fx.home()),
+            uninstall(Some(&fx.repo), Scope::Repo, fx.home()),
         ] {
             let err = result.unwrap_err();
             assert!(
@@ -555,7 +558,7 @@ mod tests {
     fn unexpected_shape_is_refused() {
         let fx = Fixture::new();
         write(&settings(&fx), r#"{"hooks": {"Stop": {"command": "x"}}}"#);
-        let text = install(&fx.repo, Scope::Repo, fx.home())
+        let text = install(Some(&fx.repo), Scope::Repo, fx.home())
             .unwrap_err()
             .to_string();
         assert!(
@@ -570,13 +573,13 @@ mod tests {
     #[test]
     fn global_scope_uses_the_given_home() {
         let fx = Fixture::new();
-        let report = install(&fx.repo, Scope::Global, fx.home()).unwrap();
+        let report = install(Some(&fx.repo), Scope::Global, fx.home()).unwrap();
         let path = fx.home.path().join(".claude/settings.json");
         assert_eq!(report[0].path, path);
         assert_eq!(report[0].what, "Claude Code hooks (8 events)");
         assert_eq!(wired_events(&parse(&path)), EVENTS);
         assert!(!settings(&fx).exists());
-        let err = install(&fx.repo, Scope::Global, None).unwrap_err();
+        let err = install(Some(&fx.repo), Scope::Global, None).unwrap_err();
         assert!(err.to_string().contains("HOME is not set"), "{err}");
     }
 
@@ -584,15 +587,15 @@ mod tests {
     fn no_untracked_note_when_the_file_is_ignored_or_tracked() {
         let fx = Fixture::new();
         write(&fx.repo.path().join("info/exclude"), ".claude/\n");
-        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].what, "Claude Code hooks (8 events)");
 
         let fx = Fixture::new();
-        install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         let mut index = fx.repo.index().unwrap();
         index.add_path(Path::new(REPO_SETTINGS)).unwrap();
         index.write().unwrap();
-        let report = install(&fx.repo, Scope::Repo, fx.home()).unwrap();
+        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].what, "Claude Code hooks (8 events)");
     }
 
@@ -600,11 +603,11 @@ mod tests {
     fn bare_repository_has_no_repo_settings() {
         let dir = tempfile::tempdir().unwrap();
         let repo = git2::Repository::init_bare(dir.path()).unwrap();
-        let err = install(&repo, Scope::Repo, None).unwrap_err();
+        let err = install(Some(&repo), Scope::Repo, None).unwrap_err();
         assert!(matches!(err, Error::Bare));
         assert!(err
             .to_string()
             .contains("hint: use 'git trace init --global'"));
-        assert_eq!(uninstall(&repo, Scope::Repo, None).unwrap(), []);
+        assert_eq!(uninstall(Some(&repo), Scope::Repo, None).unwrap(), []);
     }
 }

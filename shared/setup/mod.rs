@@ -132,13 +132,17 @@ pub fn uninstall_git_hooks(repo: &git2::Repository) -> Result<Vec<Wiring>, Error
 }
 
 /// Adds `git trace hook claude <Event>` entries to Claude Code's settings for every event we
-/// record, leaving any event that already runs one of ours alone.
-pub fn install_claude(repo: &git2::Repository, scope: Scope) -> Result<Vec<Wiring>, Error> {
+/// record, leaving any event that already runs one of ours alone. `repo` is needed for
+/// [`Scope::Repo`] only: user-level wiring can be done from anywhere.
+pub fn install_claude(repo: Option<&git2::Repository>, scope: Scope) -> Result<Vec<Wiring>, Error> {
     claude::install(repo, scope, home_dir().as_deref())
 }
 
 /// Removes only our entries from Claude Code's settings; the file stays, even as `{}`.
-pub fn uninstall_claude(repo: &git2::Repository, scope: Scope) -> Result<Vec<Wiring>, Error> {
+pub fn uninstall_claude(
+    repo: Option<&git2::Repository>,
+    scope: Scope,
+) -> Result<Vec<Wiring>, Error> {
     claude::uninstall(repo, scope, home_dir().as_deref())
 }
 
@@ -302,7 +306,7 @@ mod tests {
         assert_eq!(before.hooks_dir, fx.repo.path().join("hooks"));
 
         git_hooks::install(&fx.repo, fx.home()).unwrap();
-        claude::install(&fx.repo, Scope::Global, fx.home()).unwrap();
+        claude::install(Some(&fx.repo), Scope::Global, fx.home()).unwrap();
         let after = status_with_home(&fx.repo, fx.home());
         assert!(after.post_commit && after.post_rewrite && after.hooks_executable);
         assert_eq!(after.claude_repo, None);
