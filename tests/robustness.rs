@@ -3,61 +3,10 @@
 
 mod common;
 
-use common::{payload, with_stdin, TestRepo};
+use common::{bash, payload, start, with_stdin, write, TestRepo};
 use serde_json::{json, Value};
-use std::path::Path;
 
 const S: &str = "0a1b2c3d-0000-4000-8000-000000000001";
-
-fn start(repo: &TestRepo, session: &str, cwd: &Path) {
-    repo.hook_in(
-        cwd,
-        "SessionStart",
-        &payload(session, cwd, "SessionStart", json!({"source": "startup"})),
-    );
-}
-
-fn bash(repo: &TestRepo, session: &str, cwd: &Path, id: &str, command: &str, stdout: &str) {
-    let input = json!({"tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": id});
-    repo.hook_in(
-        cwd,
-        "PreToolUse",
-        &payload(session, cwd, "PreToolUse", input.clone()),
-    );
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{command}");
-    let mut post = input;
-    post["tool_response"] = json!({"stdout": stdout, "stderr": ""});
-    repo.hook_in(
-        cwd,
-        "PostToolUse",
-        &payload(session, cwd, "PostToolUse", post),
-    );
-}
-
-fn write(repo: &TestRepo, session: &str, cwd: &Path, id: &str, rel: &str, content: &str) {
-    let file = cwd.join(rel);
-    let input = json!({"tool_name": "Write", "tool_input": {"file_path": file, "content": content}, "tool_use_id": id});
-    repo.hook_in(
-        cwd,
-        "PreToolUse",
-        &payload(session, cwd, "PreToolUse", input.clone()),
-    );
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, content).unwrap();
-    let mut post = input;
-    post["tool_response"] = json!({"type": "create", "filePath": file});
-    repo.hook_in(
-        cwd,
-        "PostToolUse",
-        &payload(session, cwd, "PostToolUse", post),
-    );
-}
 
 fn steps(trace: &Value) -> &Vec<Value> {
     trace["steps"].as_array().unwrap()

@@ -14,6 +14,7 @@ mod recorder;
 mod seal;
 
 pub use import::{import_file, ImportSummary};
+pub use seal::anchor;
 
 use crate::model::{Record, Source, StepKind};
 use crate::security;

@@ -61,8 +61,10 @@ pub struct DiffArgs {
 
 /// Run from the git hooks `git trace init` installs (not by you)
 ///
-/// post-commit and post-rewrite seal the sessions that have new evidence. They never fail the git
-/// command that ran them.
+/// post-commit and post-rewrite seal the sessions that have new evidence; post-commit then
+/// anchors the new commit: each added line that an agent step of a session sealed in the last 30
+/// days produced is recorded, with that step, in the commit's note on refs/notes/traces. They never
+/// fail the git command that ran them.
 #[derive(Args, Debug)]
 pub struct HookArgs {
     /// The git hook: post-commit or post-rewrite.
@@ -87,13 +89,24 @@ impl Cli {
 /// Runs `git trail` with parsed arguments.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Hook(_) => {
-            // No evidence store, nothing to seal: the common case costs one directory lookup.
+        Command::Hook(args) => {
+            // No evidence store, nothing to seal or anchor: the common case costs one lookup.
             if let Ok(repo) = super::open_repo() {
                 if read::has_traces(&repo) {
                     let traces = store::Traces::of(&repo);
                     for (session, e) in capture::seal_pending(&repo) {
-                        store::log_error(&traces, &session, "post-commit", &e.to_string());
+                        store::log_error(&traces, &session, &args.hook, &e.to_string());
+                    }
+                    let head = repo.head().ok().and_then(|h| h.target());
+                    if let (Some(head), "post-commit") = (head, args.hook.as_str()) {
+                        if let Err(e) = capture::anchor(&repo, head) {
+                            store::log_error(
+                                &traces,
+                                "",
+                                &args.hook,
+                                &format!("anchoring {head}: {e}"),
+                            );
+                        }
                     }
                 }
             }

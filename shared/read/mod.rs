@@ -5,7 +5,7 @@
 //! seal, so what is shown is never behind what was captured.
 
 use crate::model::{Step, Trace};
-use crate::store::{self, Traces, SESSIONS_PREFIX};
+use crate::store::{self, Traces};
 use git2::Repository;
 use serde_json::Value;
 
@@ -71,14 +71,7 @@ pub struct Address {
 
 /// Every sealed session id, sorted.
 pub fn session_ids(repo: &Repository) -> Result<Vec<String>, Error> {
-    let mut ids = Vec::new();
-    for r in repo.references_glob(&format!("{SESSIONS_PREFIX}*"))? {
-        if let Some(name) = r?.name() {
-            ids.push(name.trim_start_matches(SESSIONS_PREFIX).to_string());
-        }
-    }
-    ids.sort();
-    Ok(ids)
+    Ok(store::session_ids(repo)?)
 }
 
 /// Resolves a (possibly abbreviated) `<session>[:<step>]` against the sealed sessions.

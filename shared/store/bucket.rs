@@ -14,6 +14,19 @@ pub enum Member {
     Blob(Oid),
 }
 
+/// Every sealed session id, sorted.
+pub fn session_ids(repo: &Repository) -> Result<Vec<String>> {
+    let prefix = super::SESSIONS_PREFIX;
+    let mut ids = Vec::new();
+    for r in repo.references_glob(&format!("{prefix}*"))? {
+        if let Some(name) = r?.name() {
+            ids.push(name.trim_start_matches(prefix).to_string());
+        }
+    }
+    ids.sort();
+    Ok(ids)
+}
+
 /// The previous seal's commit, if any.
 pub fn sealed_commit(repo: &Repository, session: &str) -> Result<Option<Oid>> {
     match repo.refname_to_id(&session_ref(session)) {

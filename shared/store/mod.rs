@@ -3,22 +3,24 @@
 //! Owns these names (DESIGN.md "Storage", a contract):
 //! `.git/traces/journal/<session>.jsonl`, `.git/traces/index/<session>` (the session's private index),
 //! `.git/traces/state/<session>.json`, `.git/traces/locks/<session>.lock`, `.git/traces/errors.log`,
-//! `refs/traces/sessions/<session>` and `refs/traces/trails/<session>`. For a linked worktree all of
+//! `refs/traces/sessions/<session>`, `refs/traces/trails/<session>` and `refs/notes/traces`. For a linked worktree all of
 //! them sit in the common git dir, so every worktree of a repository shares one evidence store.
 
 mod bucket;
 mod journal;
 mod lock;
 mod log;
+mod notes;
 mod paths;
 mod refs;
 mod state;
 mod trail_chain;
 
-pub use bucket::{read_member, sealed_commit, write_seal, Member};
+pub use bucket::{read_member, sealed_commit, session_ids, write_seal, Member};
 pub use journal::{append, dirty_sessions, mark_sealed, read_journal, JournalRead};
 pub use lock::SessionLock;
 pub use log::{log_error, recent_errors, ErrorLine};
+pub use notes::{add_note_lines, note_lines, NOTES_REF};
 pub use paths::{
     sanitize_session_id, session_ref, trail_ref, Traces, SESSIONS_PREFIX, TRAILS_PREFIX,
 };

@@ -4,8 +4,10 @@
 //! that changed the tree, message `step N: <tool> <summary>` with `Trace-Session:` and `Trace-Step:`
 //! trailers, the first commit's parent being `HEAD` when the session started.
 
+mod anchor;
 mod patch;
 mod snapshot;
 
-pub use patch::{diff_trees, write_patch, FilePatch};
+pub use anchor::{anchor_commit, Anchor, Evidence, StepBlock, ANCHOR_SCHEMA};
+pub use patch::{added_blocks, diff_trees, write_patch, AddedBlock, FilePatch};
 pub use snapshot::{commit_message, full_tree, named_tree, snapshot_commit, trailer, PathChange};

@@ -125,3 +125,82 @@ pub fn write_patch(
         None => Ok(()),
     }
 }
+
+/// A run of consecutive added lines in one hunk of a unified diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedBlock {
+    /// 1-based line number of the first line in the new file.
+    pub start: u32,
+    pub lines: Vec<String>,
+}
+
+/// The added lines of one file's unified diff, as blocks with their new-file line numbers.
+pub fn added_blocks(patch: &str) -> Vec<AddedBlock> {
+    let mut blocks: Vec<AddedBlock> = Vec::new();
+    let mut next_line: u32 = 0;
+    let mut in_block = false;
+    for line in patch.lines() {
+        if let Some(header) = line.strip_prefix("@@ ") {
+            // @@ -a,b +c,d @@
+            next_line = header
+                .split_whitespace()
+                .find_map(|part| part.strip_prefix('+'))
+                .and_then(|range| range.split(',').next()?.parse().ok())
+                .unwrap_or(0);
+            in_block = false;
+        } else if next_line == 0 || line.starts_with("+++ ") || line.starts_with("--- ") {
+            in_block = false;
+        } else if let Some(added) = line.strip_prefix('+') {
+            if !in_block {
+                blocks.push(AddedBlock {
+                    start: next_line,
+                    lines: Vec::new(),
+                });
+                in_block = true;
+            }
+            blocks
+                .last_mut()
+                .expect("block just pushed")
+                .lines
+                .push(added.to_string());
+            next_line += 1;
+        } else if line.starts_with(' ') {
+            next_line += 1;
+            in_block = false;
+        } else {
+            in_block = false;
+        }
+    }
+    blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_blocks_carry_new_file_line_numbers() {
+        let patch = "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n one\n-two\n+TWO\n+2b\n three\n@@ -10,2 +11,3 @@\n ten\n+eleven\n eleven-old\n";
+        assert_eq!(
+            added_blocks(patch),
+            [
+                AddedBlock {
+                    start: 2,
+                    lines: vec!["TWO".into(), "2b".into()]
+                },
+                AddedBlock {
+                    start: 12,
+                    lines: vec!["eleven".into()]
+                },
+            ]
+        );
+        let new_file = "--- /dev/null\n+++ b/n\n@@ -0,0 +1,2 @@\n+a\n+b\n";
+        assert_eq!(
+            added_blocks(new_file),
+            [AddedBlock {
+                start: 1,
+                lines: vec!["a".into(), "b".into()]
+            }]
+        );
+    }
+}

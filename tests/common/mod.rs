@@ -218,3 +218,83 @@ pub fn payload(session: &str, cwd: &Path, event: &str, extra: Value) -> Value {
     }
     v
 }
+
+/// A SessionStart event, as Claude Code sends it.
+pub fn start(repo: &TestRepo, session: &str, cwd: &Path) {
+    repo.hook_in(
+        cwd,
+        "SessionStart",
+        &payload(
+            session,
+            cwd,
+            "SessionStart",
+            serde_json::json!({"source": "startup"}),
+        ),
+    );
+}
+
+/// A Bash tool call: its hook events around running `command` for real.
+pub fn bash(repo: &TestRepo, session: &str, cwd: &Path, id: &str, command: &str, stdout: &str) {
+    let input = serde_json::json!({"tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": id});
+    repo.hook_in(
+        cwd,
+        "PreToolUse",
+        &payload(session, cwd, "PreToolUse", input.clone()),
+    );
+    let out = repo
+        .cmd("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{command}");
+    let mut post = input;
+    post["tool_response"] = serde_json::json!({"stdout": stdout, "stderr": ""});
+    repo.hook_in(
+        cwd,
+        "PostToolUse",
+        &payload(session, cwd, "PostToolUse", post),
+    );
+}
+
+/// A Write tool call: its hook events around writing `content` to `rel`.
+pub fn write(repo: &TestRepo, session: &str, cwd: &Path, id: &str, rel: &str, content: &str) {
+    let file = cwd.join(rel);
+    let input = serde_json::json!({"tool_name": "Write", "tool_input": {"file_path": file, "content": content}, "tool_use_id": id});
+    repo.hook_in(
+        cwd,
+        "PreToolUse",
+        &payload(session, cwd, "PreToolUse", input.clone()),
+    );
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, content).unwrap();
+    let mut post = input;
+    post["tool_response"] = serde_json::json!({"type": "create", "filePath": file});
+    repo.hook_in(
+        cwd,
+        "PostToolUse",
+        &payload(session, cwd, "PostToolUse", post),
+    );
+}
+
+/// An Edit tool call: the hook events around replacing `old` by `new` in `rel`.
+pub fn edit(repo: &TestRepo, session: &str, cwd: &Path, id: &str, rel: &str, old: &str, new: &str) {
+    let file = cwd.join(rel);
+    let input = serde_json::json!({"tool_name": "Edit", "tool_input": {"file_path": file, "old_string": old, "new_string": new}, "tool_use_id": id});
+    repo.hook_in(
+        cwd,
+        "PreToolUse",
+        &payload(session, cwd, "PreToolUse", input.clone()),
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(old), "{old:?} not in {rel}");
+    std::fs::write(&file, text.replacen(old, new, 1)).unwrap();
+    let mut post = input;
+    post["tool_response"] = serde_json::json!({"filePath": file});
+    repo.hook_in(
+        cwd,
+        "PostToolUse",
+        &payload(session, cwd, "PostToolUse", post),
+    );
+}

@@ -1,0 +1,40 @@
+//! `refs/notes/traces`: the anchors of each user commit, as git notes.
+//!
+//! A note body is JSON Lines, one anchor a line, sorted and without duplicates, so that git's own
+//! `git notes merge -s cat_sort_uniq` merges the notes of two clones correctly (DESIGN.md "Git
+//! hooks"). Adding lines to a note is a set union: re-anchoring a commit never drops a line.
+
+use super::Result;
+use git2::{Oid, Repository};
+
+pub const NOTES_REF: &str = "refs/notes/traces";
+
+/// The lines of the note on `commit` (empty when it has none).
+pub fn note_lines(repo: &Repository, commit: Oid) -> Result<Vec<String>> {
+    match repo.find_note(Some(NOTES_REF), commit) {
+        Ok(note) => Ok(note
+            .message()
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect()),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds `lines` to the note on `commit`; returns whether the note changed.
+pub fn add_note_lines(repo: &Repository, commit: Oid, lines: &[String]) -> Result<bool> {
+    let existing = note_lines(repo, commit)?;
+    let mut all: Vec<String> = existing.iter().chain(lines).cloned().collect();
+    all.sort();
+    all.dedup();
+    if all == existing {
+        return Ok(false);
+    }
+    let body = all.join("\n") + "\n";
+    let sig = git2::Signature::now("git-traces", "git-traces@localhost")?;
+    repo.note(&sig, &sig, Some(NOTES_REF), commit, &body, true)?;
+    Ok(true)
+}

@@ -1,0 +1,198 @@
+//! `post-commit` anchoring: each added line of a user commit traced to the agent step that wrote
+//! it, in a note on `refs/notes/traces`, through real `git commit` and the installed hooks.
+
+mod common;
+
+use common::{bash, edit, start, write, TestRepo};
+use serde_json::Value;
+
+const S: &str = "a0a0a0a0-0000-4000-8000-000000000001";
+
+fn wired() -> TestRepo {
+    let repo = TestRepo::with_files(&[("README.md", "one\n")]);
+    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
+    repo.trace(&["init"]);
+    start(&repo, S, &repo.root);
+    repo
+}
+
+/// The anchors on HEAD's note, parsed.
+fn anchors(repo: &TestRepo) -> Vec<Value> {
+    let out = repo.git_output(&["notes", "--ref", "traces", "show", "HEAD"]);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn step_of(repo: &TestRepo, key: &str) -> u64 {
+    let trace: Value = serde_json::from_str(&repo.trace(&["show", S, "--json"])).unwrap();
+    trace["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["keys"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == key))
+        })
+        .unwrap()["index"]
+        .as_u64()
+        .unwrap()
+}
+
+fn ten_values() -> String {
+    (1..=10).map(|i| format!("value_{i} = {i}\n")).collect()
+}
+
+#[test]
+fn agent_lines_get_their_step_and_hand_edits_get_nothing() {
+    let repo = wired();
+    write(&repo, S, &repo.root, "w1", "calc.py", &ten_values());
+    let text = repo
+        .read("calc.py")
+        .replace("value_5 = 5\n", "value_5 = 55  # set by hand\n")
+        + "extra = 0  # by hand\n";
+    repo.write("calc.py", &text);
+    edit(
+        &repo,
+        S,
+        &repo.root,
+        "e1",
+        "calc.py",
+        "value_2 = 2\n",
+        "value_2 = 22\n",
+    );
+    repo.git(&["add", "calc.py"]);
+    repo.git(&["commit", "-qm", "calc"]);
+    let (w, e) = (step_of(&repo, "tool:w1"), step_of(&repo, "tool:e1"));
+    let expected: Vec<Value> = vec![
+        serde_json::json!({"file":"calc.py","firmness":"soft","key":"tool:e1","lines":[[2,2]],"session":S,"step":e,"tier":"exact_line","v":1}),
+        serde_json::json!({"file":"calc.py","firmness":"soft","key":"tool:w1","lines":[[1,1],[3,4],[6,10]],"session":S,"step":w,"tier":"exact_line","v":1}),
+    ];
+    assert_eq!(anchors(&repo), expected);
+}
+
+#[test]
+fn an_unchanged_agent_hunk_is_a_firm_anchor_and_reanchoring_changes_nothing() {
+    let repo = wired();
+    write(&repo, S, &repo.root, "w1", "calc.py", &ten_values());
+    repo.git(&["add", "calc.py"]);
+    repo.git(&["commit", "-qm", "calc"]);
+    let notes = anchors(&repo);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["tier"], "exact_hunk");
+    assert_eq!(notes[0]["firmness"], "firm");
+    assert_eq!(notes[0]["lines"], serde_json::json!([[1, 10]]));
+    let before = repo.git(&["rev-parse", "refs/notes/traces"]);
+    repo.git(&["trail", "hook", "post-commit"]);
+    assert_eq!(
+        repo.git(&["rev-parse", "refs/notes/traces"]),
+        before,
+        "re-anchoring rewrote the note"
+    );
+}
+
+#[test]
+fn partial_commits_anchor_only_what_they_contain() {
+    let repo = wired();
+    write(
+        &repo,
+        S,
+        &repo.root,
+        "w1",
+        "a.py",
+        "def alpha():\n    return 'alpha'\n",
+    );
+    write(
+        &repo,
+        S,
+        &repo.root,
+        "w2",
+        "b.py",
+        "def beta():\n    return 'beta'\n",
+    );
+    repo.git(&["add", "a.py"]);
+    repo.git(&["commit", "-qm", "a"]);
+    let first = anchors(&repo);
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (first[0]["file"].as_str(), first[0]["key"].as_str()),
+        (Some("a.py"), Some("tool:w1"))
+    );
+    repo.git(&["add", "b.py"]);
+    repo.git(&["commit", "-qm", "b"]);
+    let second = anchors(&repo);
+    assert_eq!(second.len(), 1);
+    assert_eq!(
+        (second[0]["file"].as_str(), second[0]["key"].as_str()),
+        (Some("b.py"), Some("tool:w2"))
+    );
+}
+
+#[test]
+fn moved_and_reindented_lines_keep_their_step() {
+    let repo = wired();
+    write(
+        &repo,
+        S,
+        &repo.root,
+        "w1",
+        "a.py",
+        "def helper(value):\n    return value * 2\n",
+    );
+    // The user moves the function into another file and re-indents it in a class.
+    std::fs::remove_file(repo.path("a.py")).unwrap();
+    repo.write(
+        "b.py",
+        "class Tools:\n    def helper(value):\n        return value * 2\n",
+    );
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "move"]);
+    let notes = anchors(&repo);
+    let tiers: Vec<(&str, &str, Value)> = notes
+        .iter()
+        .map(|a| {
+            (
+                a["file"].as_str().unwrap(),
+                a["tier"].as_str().unwrap(),
+                a["lines"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tiers,
+        [("b.py", "moved", serde_json::json!([[2, 3]]))],
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn a_commit_the_agent_makes_mid_session_is_anchored_and_human_commits_get_no_note() {
+    let repo = wired();
+    repo.write("human.txt", "written by a person\n");
+    repo.git(&["add", "human.txt"]);
+    repo.git(&["commit", "-qm", "human"]);
+    assert!(anchors(&repo).is_empty(), "a human commit got anchors");
+    write(
+        &repo,
+        S,
+        &repo.root,
+        "w1",
+        "feature.rs",
+        "pub fn feature() -> u32 {\n    42\n}\n",
+    );
+    bash(
+        &repo,
+        S,
+        &repo.root,
+        "b1",
+        "git add feature.rs && git commit -qm 'agent commit'",
+        "",
+    );
+    let notes = anchors(&repo);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["key"], "tool:w1");
+    assert_eq!(notes[0]["lines"], serde_json::json!([[1, 3]]));
+}
