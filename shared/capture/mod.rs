@@ -6,6 +6,7 @@
 //! does nothing at all. Every payload is redacted by [`crate::security`] before any byte of it is
 //! written.
 
+mod anchoring;
 mod claude;
 mod content;
 mod import;
@@ -13,8 +14,8 @@ pub(crate) mod merge;
 mod recorder;
 mod seal;
 
+pub use anchoring::{anchor, carry};
 pub use import::{import_file, ImportSummary};
-pub use seal::anchor;
 
 use crate::model::{Record, Source, StepKind};
 use crate::security;

@@ -235,13 +235,16 @@ fn build_trace(session: &str, state: &SessionState, records: &[Record], steps: V
 
 /// The previous seal's `trail.jsonl.gz`: its bytes, and its lines raw and parsed.
 #[derive(Default)]
-struct PreviousTrail {
+pub(crate) struct PreviousTrail {
     gz: Vec<u8>,
     lines: Vec<String>,
-    values: Vec<Value>,
+    pub values: Vec<Value>,
 }
 
-fn previous_trail(repo: &Repository, previous: Option<Oid>) -> store::Result<PreviousTrail> {
+pub(crate) fn previous_trail(
+    repo: &Repository,
+    previous: Option<Oid>,
+) -> store::Result<PreviousTrail> {
     let Some(gz) = previous
         .map(|p| store::read_member(repo, p, "trail.jsonl.gz"))
         .transpose()?
@@ -476,50 +479,4 @@ fn manifest(
         "members": members,
         "security": report,
     })
-}
-
-/// How far back `post-commit` looks for sessions whose work a new commit may contain.
-const ANCHOR_WINDOW_SECS: i64 = 30 * 24 * 3600;
-
-/// Anchors `commit` to the steps of recently sealed sessions that produced its added lines and
-/// records them in its note on `refs/notes/traces`. Returns the number of anchors written.
-pub fn anchor(repo: &Repository, commit: Oid) -> store::Result<usize> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let mut sealed: Vec<(i64, String, Oid)> = Vec::new();
-    for id in store::session_ids(repo)? {
-        let Some(seal) = store::sealed_commit(repo, &id)? else {
-            continue;
-        };
-        let time = repo.find_commit(seal)?.time().seconds();
-        if now - time <= ANCHOR_WINDOW_SECS {
-            sealed.push((time, id, seal));
-        }
-    }
-    sealed.sort();
-    let mut evidence = trail::Evidence::default();
-    for (_, session, seal) in &sealed {
-        for line in previous_trail(repo, Some(*seal))?.values {
-            let (Some(step), Some(key), false) = (
-                line["step"].as_u64(),
-                line["key"].as_str(),
-                line["external"].as_bool().unwrap_or(false),
-            ) else {
-                continue;
-            };
-            let files: Vec<trail::FilePatch> =
-                serde_json::from_value(line["files"].clone()).unwrap_or_default();
-            evidence.add_patch(session, step, key, &files);
-        }
-    }
-    let anchors = trail::anchor_commit(repo, commit, &evidence)?;
-    let lines: Vec<String> = anchors
-        .iter()
-        .map(|a| serde_json::to_string(a).expect("anchor serialises"))
-        .collect();
-    if !lines.is_empty() {
-        store::add_note_lines(repo, commit, &lines)?;
-    }
-    Ok(anchors.len())
 }

@@ -97,16 +97,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                     for (session, e) in capture::seal_pending(&repo) {
                         store::log_error(&traces, &session, &args.hook, &e.to_string());
                     }
-                    let head = repo.head().ok().and_then(|h| h.target());
-                    if let (Some(head), "post-commit") = (head, args.hook.as_str()) {
-                        if let Err(e) = capture::anchor(&repo, head) {
-                            store::log_error(
-                                &traces,
-                                "",
-                                &args.hook,
-                                &format!("anchoring {head}: {e}"),
-                            );
-                        }
+                    let anchored = match args.hook.as_str() {
+                        "post-commit" => match repo.head().ok().and_then(|h| h.target()) {
+                            Some(head) => capture::anchor(&repo, head),
+                            None => Ok(0),
+                        },
+                        _ => capture::carry(&repo, &rewritten(std::io::stdin().lock())),
+                    };
+                    if let Err(e) = anchored {
+                        store::log_error(&traces, "", &args.hook, &format!("anchoring: {e}"));
                     }
                 }
             }
@@ -166,6 +165,21 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The `<old> <new> [<extra>]` lines git writes to post-rewrite's stdin (githooks(5)); lines
+/// that do not parse are ignored.
+fn rewritten(input: impl std::io::BufRead) -> Vec<(Oid, Oid)> {
+    input
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let old = Oid::from_str(fields.next()?).ok()?;
+            let new = Oid::from_str(fields.next()?).ok()?;
+            Some((old, new))
+        })
+        .collect()
 }
 
 /// The patch of one snapshot commit against its parent.

@@ -1,0 +1,137 @@
+//! Tying user commits to the agent steps behind them, from the git hooks.
+//!
+//! `post-commit` anchors a new commit against what recently sealed sessions added
+//! ([`anchor`]). `post-rewrite` (amend, rebase, squash, fixup, `pull --rebase`) re-anchors each
+//! rewritten commit against the same sessions plus the anchors of the commits it replaces
+//! ([`carry`]): the content they pointed at is looked for again in the new commit, so line
+//! numbers follow the rewrite and nothing depends on sessions still being recent. Notes of the
+//! replaced commits are never removed: a dropped commit's anchors stay as evidence that its lines
+//! were lost.
+
+use super::seal::previous_trail;
+use crate::store;
+use crate::trail::{self, Anchor, Evidence, StepBlock};
+use git2::{Oid, Repository};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// How far back the hooks look for sessions whose work a commit may contain.
+const ANCHOR_WINDOW_SECS: i64 = 30 * 24 * 3600;
+
+/// What the sessions sealed in the last [`ANCHOR_WINDOW_SECS`] added, oldest session first.
+fn session_evidence(repo: &Repository) -> store::Result<Evidence> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let mut sealed: Vec<(i64, String, Oid)> = Vec::new();
+    for id in store::session_ids(repo)? {
+        let Some(seal) = store::sealed_commit(repo, &id)? else {
+            continue;
+        };
+        let time = repo.find_commit(seal)?.time().seconds();
+        if now - time <= ANCHOR_WINDOW_SECS {
+            sealed.push((time, id, seal));
+        }
+    }
+    sealed.sort();
+    let mut evidence = Evidence::default();
+    for (_, session, seal) in &sealed {
+        for line in previous_trail(repo, Some(*seal))?.values {
+            let (Some(step), Some(key), false) = (
+                line["step"].as_u64(),
+                line["key"].as_str(),
+                line["external"].as_bool().unwrap_or(false),
+            ) else {
+                continue;
+            };
+            let files: Vec<trail::FilePatch> =
+                serde_json::from_value(line["files"].clone()).unwrap_or_default();
+            evidence.add_patch(session, step, key, &files);
+        }
+    }
+    Ok(evidence)
+}
+
+/// Anchors `commit` and adds the anchors to its note. Returns how many it found.
+fn anchor_with(repo: &Repository, commit: Oid, evidence: &Evidence) -> store::Result<usize> {
+    let anchors = trail::anchor_commit(repo, commit, evidence)?;
+    let lines: Vec<String> = anchors
+        .iter()
+        .map(|a| serde_json::to_string(a).expect("anchor serialises"))
+        .collect();
+    if !lines.is_empty() {
+        store::add_note_lines(repo, commit, &lines)?;
+    }
+    Ok(anchors.len())
+}
+
+/// `post-commit`: anchors `commit` to the steps of recently sealed sessions that produced its
+/// added lines. Returns the number of anchors written.
+pub fn anchor(repo: &Repository, commit: Oid) -> store::Result<usize> {
+    let evidence = session_evidence(repo)?;
+    if evidence.blocks.is_empty() {
+        return Ok(0);
+    }
+    anchor_with(repo, commit, &evidence)
+}
+
+/// `post-rewrite`: for each `(old, new)` pair git reported (several olds per new for squash and
+/// fixup), anchors `new` with the anchors of its olds as extra evidence. Returns the number of
+/// anchors written.
+pub fn carry(repo: &Repository, rewritten: &[(Oid, Oid)]) -> store::Result<usize> {
+    let mut olds_of: BTreeMap<Oid, Vec<Oid>> = BTreeMap::new();
+    for (old, new) in rewritten {
+        olds_of.entry(*new).or_default().push(*old);
+    }
+    let sessions = session_evidence(repo)?;
+    let mut written = 0;
+    for (new, olds) in olds_of {
+        let mut evidence = Evidence {
+            blocks: sessions.blocks.clone(),
+        };
+        for old in olds {
+            evidence.blocks.extend(anchored_content(repo, old)?);
+        }
+        if !evidence.blocks.is_empty() {
+            written += anchor_with(repo, new, &evidence)?;
+        }
+    }
+    Ok(written)
+}
+
+/// The lines `commit`'s anchors point at, as evidence for the steps they name. Anchors whose
+/// commit or file is gone, or that cannot be read, are skipped: they stay in the old note.
+fn anchored_content(repo: &Repository, commit: Oid) -> store::Result<Vec<StepBlock>> {
+    let Ok(tree) = repo.find_commit(commit).and_then(|c| c.tree()) else {
+        return Ok(Vec::new());
+    };
+    let mut blocks = Vec::new();
+    for line in store::note_lines(repo, commit)? {
+        let Ok(anchor) = serde_json::from_str::<Anchor>(&line) else {
+            continue;
+        };
+        let Some(text) = tree
+            .get_path(Path::new(&anchor.file))
+            .ok()
+            .and_then(|e| repo.find_blob(e.id()).ok())
+            .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+        else {
+            continue;
+        };
+        let file_lines: Vec<&str> = text.lines().collect();
+        for [start, end] in &anchor.lines {
+            let range = (*start as usize).saturating_sub(1)..(*end as usize).min(file_lines.len());
+            if range.is_empty() {
+                continue;
+            }
+            blocks.push(StepBlock {
+                session: anchor.session.clone(),
+                step: anchor.step,
+                key: anchor.key.clone(),
+                file: anchor.file.clone(),
+                lines: file_lines[range].iter().map(|l| l.to_string()).collect(),
+            });
+        }
+    }
+    Ok(blocks)
+}

@@ -1,0 +1,168 @@
+//! `post-rewrite`: anchors follow amend, rebase (reorder, squash, drop) to the new commits, through
+//! real git commands and the installed hooks.
+
+mod common;
+
+use common::{start, write, TestRepo};
+use serde_json::Value;
+
+const S: &str = "b0b0b0b0-0000-4000-8000-000000000002";
+
+fn wired() -> TestRepo {
+    let repo = TestRepo::with_files(&[("README.md", "one\n")]);
+    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
+    repo.trace(&["init"]);
+    start(&repo, S, &repo.root);
+    repo
+}
+
+fn anchors(repo: &TestRepo, rev: &str) -> Vec<Value> {
+    let out = repo.git_output(&["notes", "--ref", "traces", "show", rev]);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// (file, key, lines) of each anchor, for compact assertions.
+fn summary(repo: &TestRepo, rev: &str) -> Vec<(String, String, Value)> {
+    anchors(repo, rev)
+        .iter()
+        .map(|a| {
+            (
+                a["file"].as_str().unwrap().to_string(),
+                a["key"].as_str().unwrap().to_string(),
+                a["lines"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn agent_commit(repo: &TestRepo, id: &str, file: &str, body: &str) {
+    write(repo, S, &repo.root, id, file, body);
+    repo.git(&["add", file]);
+    repo.git(&["commit", "-qm", &format!("add {file}")]);
+}
+
+fn rebase_todo(repo: &TestRepo, script: &str, args: &[&str]) {
+    let mut cmd = repo.cmd("git");
+    cmd.env("GIT_SEQUENCE_EDITOR", script)
+        .args(["rebase", "-q", "-i"])
+        .args(args);
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "rebase: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const ALPHA: &str = "def alpha():\n    return 'alpha value'\n";
+const BETA: &str = "def beta():\n    return 'beta value'\n";
+
+#[test]
+fn amend_moves_anchors_and_shifts_their_lines() {
+    let repo = wired();
+    agent_commit(&repo, "w1", "a.py", ALPHA);
+    let before = repo.git(&["rev-parse", "HEAD"]);
+    repo.write(
+        "a.py",
+        &format!("# written by hand\n# second hand line\n{ALPHA}"),
+    );
+    repo.git(&["commit", "-qa", "--amend", "-m", "alpha, with a header"]);
+    assert_ne!(repo.git(&["rev-parse", "HEAD"]), before);
+    assert_eq!(
+        summary(&repo, "HEAD"),
+        [("a.py".into(), "tool:w1".into(), serde_json::json!([[3, 4]]))]
+    );
+    // The replaced commit keeps its note.
+    assert_eq!(
+        summary(&repo, before.trim()),
+        [("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]]))]
+    );
+}
+
+#[test]
+fn reorder_and_squash_keep_every_anchor() {
+    let repo = wired();
+    agent_commit(&repo, "w1", "a.py", ALPHA);
+    agent_commit(&repo, "w2", "b.py", BETA);
+    // Reorder: b first, then a.
+    rebase_todo(&repo, "sed -i '1{h;d};2G'", &["HEAD~2"]);
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]).trim(), "add a.py");
+    assert_eq!(
+        summary(&repo, "HEAD"),
+        [("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]]))]
+    );
+    assert_eq!(
+        summary(&repo, "HEAD~1"),
+        [("b.py".into(), "tool:w2".into(), serde_json::json!([[1, 2]]))]
+    );
+    // Squash both into one commit.
+    rebase_todo(&repo, "sed -i '2s/^pick/squash/'", &["HEAD~2"]);
+    assert_eq!(
+        summary(&repo, "HEAD"),
+        [
+            ("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]])),
+            ("b.py".into(), "tool:w2".into(), serde_json::json!([[1, 2]])),
+        ]
+    );
+}
+
+#[test]
+fn anchors_follow_a_rebase_even_when_the_session_is_gone() {
+    let repo = wired();
+    repo.git(&["checkout", "-qb", "feature"]);
+    agent_commit(&repo, "w1", "a.py", ALPHA);
+    let old = repo.git(&["rev-parse", "HEAD"]);
+    // Upstream adds lines above, so the rebased commit's lines move down.
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("a.py", "# upstream header\n# more\n# and more\n");
+    repo.git(&["add", "a.py"]);
+    repo.git(&["commit", "-qm", "upstream"]);
+    repo.git(&["checkout", "-q", "feature"]);
+    // Only the note can tell now: the session's refs are gone (expired, or another clone).
+    for r in repo
+        .git(&["for-each-ref", "--format=%(refname)", "refs/traces/"])
+        .lines()
+    {
+        repo.git(&["update-ref", "-d", r]);
+    }
+    let out = repo.git_output(&["rebase", "-q", "main"]);
+    if !out.status.success() {
+        // Both sides created a.py: resolve by keeping upstream's lines above the agent's.
+        repo.write(
+            "a.py",
+            &format!("# upstream header\n# more\n# and more\n{ALPHA}"),
+        );
+        repo.git(&["add", "a.py"]);
+        let mut cont = repo.cmd("git");
+        cont.env("GIT_EDITOR", ":").args(["rebase", "--continue"]);
+        assert!(cont.output().unwrap().status.success());
+    }
+    let new = repo.git(&["rev-parse", "HEAD"]);
+    assert_ne!(old, new);
+    assert_eq!(
+        summary(&repo, "HEAD"),
+        [("a.py".into(), "tool:w1".into(), serde_json::json!([[4, 5]]))]
+    );
+}
+
+#[test]
+fn a_dropped_commit_keeps_its_note() {
+    let repo = wired();
+    agent_commit(&repo, "w1", "a.py", ALPHA);
+    let dropped = repo.git(&["rev-parse", "HEAD"]);
+    agent_commit(&repo, "w2", "b.py", BETA);
+    rebase_todo(&repo, "sed -i '1d'", &["HEAD~2"]);
+    assert!(!repo.path("a.py").exists());
+    assert_eq!(
+        summary(&repo, dropped.trim()),
+        [("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]]))]
+    );
+    assert_eq!(
+        summary(&repo, "HEAD"),
+        [("b.py".into(), "tool:w2".into(), serde_json::json!([[1, 2]]))]
+    );
+}
