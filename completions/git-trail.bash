@@ -28,6 +28,9 @@ _git__trail() {
             git__trail,log)
                 cmd="git__trail__subcmd__log"
                 ;;
+            git__trail,track)
+                cmd="git__trail__subcmd__track"
+                ;;
             git__trail__subcmd__help,diff)
                 cmd="git__trail__subcmd__help__subcmd__diff"
                 ;;
@@ -40,6 +43,9 @@ _git__trail() {
             git__trail__subcmd__help,log)
                 cmd="git__trail__subcmd__help__subcmd__log"
                 ;;
+            git__trail__subcmd__help,track)
+                cmd="git__trail__subcmd__help__subcmd__track"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +53,7 @@ _git__trail() {
 
     case "${cmd}" in
         git__trail)
-            opts="-h -V --help --version log diff hook help"
+            opts="-h -V --help --version log diff track hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -75,7 +81,7 @@ _git__trail() {
             return 0
             ;;
         git__subcmd__trail__subcmd__help)
-            opts="log diff hook help"
+            opts="log diff track hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -144,6 +150,20 @@ _git__trail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__trail__subcmd__help__subcmd__track)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__trail__subcmd__hook)
             opts="-h -V --help --version post-commit post-rewrite"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -165,6 +185,24 @@ _git__trail() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__track)
+            opts="-h -V --rev --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -13,4 +13,5 @@ pub mod render;
 pub mod security;
 pub mod setup;
 pub mod store;
+pub mod track;
 pub mod trail;

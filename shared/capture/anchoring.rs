@@ -35,21 +35,36 @@ fn session_evidence(repo: &Repository) -> store::Result<Evidence> {
     }
     sealed.sort();
     let mut evidence = Evidence::default();
-    for (_, session, seal) in &sealed {
-        for line in previous_trail(repo, Some(*seal))?.values {
-            let (Some(step), Some(key), false) = (
-                line["step"].as_u64(),
-                line["key"].as_str(),
-                line["external"].as_bool().unwrap_or(false),
-            ) else {
-                continue;
-            };
-            let files: Vec<trail::FilePatch> =
-                serde_json::from_value(line["files"].clone()).unwrap_or_default();
-            evidence.add_patch(session, step, key, &files);
+    for (_, session, _) in &sealed {
+        for (step, key, files) in trail_patches(repo, session)? {
+            evidence.add_patch(session, step, &key, &files);
         }
     }
     Ok(evidence)
+}
+
+/// The patches of a sealed session's agent steps, in trail order: (step, `Trace-Key`, files).
+/// Snapshots of changes made outside the agent are left out.
+pub fn trail_patches(
+    repo: &Repository,
+    session: &str,
+) -> store::Result<Vec<(u64, String, Vec<trail::FilePatch>)>> {
+    let Some(seal) = store::sealed_commit(repo, session)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for line in previous_trail(repo, Some(seal))?.values {
+        let (Some(step), Some(key), false) = (
+            line["step"].as_u64(),
+            line["key"].as_str(),
+            line["external"].as_bool().unwrap_or(false),
+        ) else {
+            continue;
+        };
+        let files = serde_json::from_value(line["files"].clone()).unwrap_or_default();
+        out.push((step, key.to_string(), files));
+    }
+    Ok(out)
 }
 
 /// Anchors `commit` and adds the anchors to its note. Returns how many it found.

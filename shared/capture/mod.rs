@@ -14,7 +14,7 @@ pub(crate) mod merge;
 mod recorder;
 mod seal;
 
-pub use anchoring::{anchor, carry};
+pub use anchoring::{anchor, carry, trail_patches};
 pub use import::{import_file, ImportSummary};
 
 use crate::model::{Record, Source, StepKind};

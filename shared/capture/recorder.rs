@@ -231,10 +231,11 @@ impl<'r> Recorder<'r> {
         if tree == last_tree {
             return Ok(());
         }
-        let paths: Vec<String> = trail::diff_trees(self.repo, Some(last_tree), tree)?
-            .into_iter()
-            .map(|f| f.path)
-            .collect();
+        let paths: Vec<String> =
+            trail::diff_trees(self.repo, Some(last_tree), tree, trail::Renames::Detect)?
+                .into_iter()
+                .map(|f| f.path)
+                .collect();
         let step = self.next_step();
         let at = store::now_rfc3339();
         let key = format!("external:{at}:{step}");

@@ -315,8 +315,13 @@ fn trail_lines(
         );
         let files = match known.get(&(pair.0.as_str(), pair.1.as_str())) {
             Some(files) => (*files).clone(),
-            None => serde_json::to_value(trail::diff_trees(repo, link.parent_tree, link.tree)?)
-                .expect("json"),
+            None => serde_json::to_value(trail::diff_trees(
+                repo,
+                link.parent_tree,
+                link.tree,
+                trail::Renames::Detect,
+            )?)
+            .expect("json"),
         };
         let line = json!({
             "schema": TRAIL_SCHEMA,

@@ -1,6 +1,6 @@
 //! `git trail`: the change layer of captured sessions.
 
-use crate::{capture, read, render, store, trail};
+use crate::{capture, read, render, store, track, trail};
 use clap::{Args, Parser, Subcommand};
 use git2::Oid;
 use std::io::Write;
@@ -28,6 +28,7 @@ pub struct Cli {
 pub enum Command {
     Log(LogArgs),
     Diff(DiffArgs),
+    Track(TrackArgs),
     Hook(HookArgs),
 }
 
@@ -59,6 +60,28 @@ pub struct DiffArgs {
     pub address: String,
 }
 
+/// Did the agents' work land? The survival state of every patch, per session
+///
+/// A patch is one block of lines an agent step added to one file. Its state, against HEAD (or
+/// --rev): never_committed (no commit carries it), alive_on_path (every line still in its file),
+/// alive_moved (in another file its anchors followed: a move, a rename), alive_transformed (there up
+/// to whitespace), partially_preserved (some lines there), reverted (removed by git revert or by
+/// an undo to the earlier content), lost (removed by another commit, or only in commits no longer
+/// in history). The evidence (the removing commit, where the lines live now) comes with each.
+///
+/// Examples: git trail track, git trail track 3f9a --json
+#[derive(Args, Debug)]
+pub struct TrackArgs {
+    /// Sessions (ids or unique prefixes); all sealed sessions when none is given.
+    pub sessions: Vec<String>,
+    /// The revision to check against.
+    #[arg(long, default_value = "HEAD")]
+    pub rev: String,
+    /// Print a JSON array: per session, counts by state, lines written and alive, and every patch.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Run from the git hooks `git trace init` installs (not by you)
 ///
 /// post-commit and post-rewrite seal the sessions that have new evidence; post-commit then
@@ -81,6 +104,7 @@ impl Cli {
         match &self.command {
             Command::Log(a) => !a.json,
             Command::Diff(_) => true,
+            Command::Track(a) => !a.json,
             Command::Hook(_) => false,
         }
     }
@@ -111,6 +135,30 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Track(args) => {
+            let repo = super::open_repo()?;
+            capture::seal_pending(&repo);
+            let sessions = if args.sessions.is_empty() {
+                store::session_ids(&repo)?
+            } else {
+                args.sessions
+                    .iter()
+                    .map(|s| read::resolve(&repo, s).map(|a| a.session))
+                    .collect::<Result<_, _>>()?
+            };
+            let rev = repo
+                .revparse_single(&args.rev)
+                .and_then(|o| o.peel_to_commit())
+                .map_err(|e| anyhow::anyhow!("bad revision '{}': {}", args.rev, e.message()))?
+                .id();
+            let report = track::track(&repo, &sessions, rev)?;
+            if args.json {
+                render::json_pretty(out, &report)?;
+            } else {
+                render::track(out, &report)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Log(args) => {
             let repo = super::open_repo()?;
             capture::seal_pending(&repo);
@@ -124,7 +172,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                     .iter()
                     .find(|s| s.snapshot.as_deref() == Some(link.commit.to_string().as_str()))
                     .map(|s| s.index);
-                let files = trail::diff_trees(&repo, link.parent_tree, link.tree)?;
+                let files =
+                    trail::diff_trees(&repo, link.parent_tree, link.tree, trail::Renames::Detect)?;
                 entries.push(render::LogEntry::new(link, step, &files));
             }
             if args.json {

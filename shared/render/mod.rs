@@ -240,6 +240,35 @@ pub fn trail_log(out: &mut dyn Write, entries: &[LogEntry]) -> io::Result<()> {
     Ok(())
 }
 
+/// `git trail track`: per session, the totals, then one line per patch.
+pub fn track(out: &mut dyn Write, sessions: &[crate::track::SessionSurvival]) -> io::Result<()> {
+    for s in sessions {
+        let states: Vec<String> = s.by_state.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        writeln!(
+            out,
+            "session {}  {} patches: {}  ·  {} of {} lines alive",
+            short(&s.session),
+            s.patches.len(),
+            states.join(", "),
+            s.lines_alive,
+            s.lines_written
+        )?;
+        for p in &s.patches {
+            let evidence = match (&p.now_in, &p.commit) {
+                (Some(now), _) => format!("  now in {now}"),
+                (None, Some(c)) if p.state != "never_committed" => format!("  by {}", short(c)),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "  {:>4}  {:<20} {:>3}/{:<3} {}{}",
+                p.step, p.state, p.alive, p.lines, p.file, evidence
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a value as one line of JSON.
 pub fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
     serde_json::to_writer(&mut *out, value)?;

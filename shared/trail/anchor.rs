@@ -13,7 +13,7 @@
 //! punctuation is not claimed for the agent. Lines no step produced get no anchor: they are the
 //! human's.
 
-use super::patch::{added_blocks, diff_trees, AddedBlock};
+use super::patch::{added_blocks, diff_trees, AddedBlock, Renames};
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -125,7 +125,7 @@ pub fn anchor_commit(
         }
     }
     let mut found: Vec<(usize, Tier, String, u32)> = Vec::new();
-    for file in diff_trees(repo, parent_tree, commit.tree_id())? {
+    for file in diff_trees(repo, parent_tree, commit.tree_id(), Renames::Ignore)? {
         if file.binary {
             continue;
         }

@@ -9,5 +9,5 @@ mod patch;
 mod snapshot;
 
 pub use anchor::{anchor_commit, Anchor, Evidence, StepBlock, ANCHOR_SCHEMA};
-pub use patch::{added_blocks, diff_trees, write_patch, AddedBlock, FilePatch};
+pub use patch::{added_blocks, diff_trees, write_patch, AddedBlock, FilePatch, Renames};
 pub use snapshot::{commit_message, full_tree, named_tree, snapshot_commit, trailer, PathChange};

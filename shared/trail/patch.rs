@@ -23,17 +23,30 @@ pub struct FilePatch {
     pub patch: String,
 }
 
+/// Whether a diff pairs a deleted and an added file into a rename.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Renames {
+    /// As `git diff -M` shows them: a moved file is a rename with its changes.
+    Detect,
+    /// A moved file is a deletion plus an addition of all its lines: what anchoring needs, since a
+    /// commit that only moves agent lines must still be tied to the step that wrote them.
+    Ignore,
+}
+
 fn diff<'r>(
     repo: &'r Repository,
     old: Option<Oid>,
     new: Oid,
+    renames: Renames,
 ) -> Result<git2::Diff<'r>, git2::Error> {
     let old = old.map(|o| repo.find_tree(o)).transpose()?;
     let new = repo.find_tree(new)?;
     let mut opts = DiffOptions::new();
     opts.context_lines(3);
     let mut diff = repo.diff_tree_to_tree(old.as_ref(), Some(&new), Some(&mut opts))?;
-    diff.find_similar(None)?;
+    if renames == Renames::Detect {
+        diff.find_similar(None)?;
+    }
     Ok(diff)
 }
 
@@ -42,8 +55,9 @@ pub fn diff_trees(
     repo: &Repository,
     old: Option<Oid>,
     new: Oid,
+    renames: Renames,
 ) -> Result<Vec<FilePatch>, git2::Error> {
-    let diff = diff(repo, old, new)?;
+    let diff = diff(repo, old, new, renames)?;
     let mut files = Vec::new();
     for idx in 0..diff.deltas().len() {
         let Some(mut patch) = git2::Patch::from_diff(&diff, idx)? else {
@@ -101,7 +115,7 @@ pub fn write_patch(
     new: Oid,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let diff = diff(repo, old, new)?;
+    let diff = diff(repo, old, new, Renames::Detect)?;
     let mut err = None;
     diff.print(DiffFormat::Patch, |_, _, line| {
         let origin = line.origin();

@@ -1,0 +1,311 @@
+//! Survival: did the agent's work land, and is it still alive?
+//!
+//! A *patch* is one block of lines an agent step added to one file (between two snapshots of its
+//! session's trail). Each patch gets one state, decided against a revision (`HEAD` by default)
+//! from the anchors on `refs/notes/traces` and the content of that revision:
+//!
+//! * `never_committed` — no commit anywhere carries an anchor for the step's lines.
+//! * `lost` — anchored only in commits that are no longer in the revision's history (dropped in a
+//!   rebase, reset away), or committed and later removed by a commit that is not a revert (the
+//!   evidence names that commit).
+//! * `reverted` — committed, then removed by `git revert` (the remover's message says "This
+//!   reverts commit") or by a manual undo (the file went back to what it was before the patch).
+//! * `alive_on_path` — every line of the patch is in the revision, in the file it was written to.
+//! * `alive_moved` — every line is in the revision, in another file its anchors followed
+//!   (a move or a rename).
+//! * `alive_transformed` — every line is there up to whitespace (re-indented, reformatted).
+//! * `partially_preserved` — some of its lines are there (the evidence gives the fraction).
+//! * `repaired`, `unknown` — reserved: not decided by this version.
+//!
+//! Lines too short to identify (blank, a lone brace) are not counted. Nothing here shells out:
+//! file contents come from the object database, history from a revwalk.
+
+use crate::capture::trail_patches;
+use crate::store;
+use crate::trail::{added_blocks, Anchor};
+use git2::{Oid, Repository};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+/// The state of one patch, with what decided it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchState {
+    pub session: String,
+    pub step: u64,
+    pub key: String,
+    pub file: String,
+    /// Lines the patch added (counted ones only).
+    pub lines: usize,
+    /// Of those, how many are in the revision.
+    pub alive: usize,
+    pub state: &'static str,
+    /// The commit that removed or reverted the lines, or the one they were committed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Where the lines live now when not on their own path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now_in: Option<String>,
+}
+
+/// Every patch of one session with its state, and the totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSurvival {
+    pub schema: &'static str,
+    pub session: String,
+    pub by_state: BTreeMap<&'static str, usize>,
+    pub lines_written: usize,
+    pub lines_alive: usize,
+    pub patches: Vec<PatchState>,
+}
+
+fn counted(line: &str) -> bool {
+    line.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+}
+
+fn normalised(line: &str) -> String {
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every anchor on `refs/notes/traces`, with the commit it annotates.
+fn all_anchors(repo: &Repository) -> store::Result<Vec<(Oid, Anchor)>> {
+    let mut out = Vec::new();
+    let notes = match repo.notes(Some(store::NOTES_REF)) {
+        Ok(notes) => notes,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(out),
+        Err(e) => return Err(e.into()),
+    };
+    for note in notes {
+        let (_, commit) = note?;
+        for line in store::note_lines(repo, commit)? {
+            if let Ok(anchor) = serde_json::from_str::<Anchor>(&line) {
+                out.push((commit, anchor));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The text of `path` at `commit`, if it exists there.
+fn file_at(repo: &Repository, commit: Oid, path: &str) -> Option<String> {
+    let tree = repo.find_commit(commit).ok()?.tree().ok()?;
+    let entry = tree.get_path(Path::new(path)).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    Some(String::from_utf8_lossy(blob.content()).into_owned())
+}
+
+/// States of every patch of `sessions`, against `rev`.
+pub fn track(
+    repo: &Repository,
+    sessions: &[String],
+    rev: Oid,
+) -> store::Result<Vec<SessionSurvival>> {
+    let anchors = all_anchors(repo)?;
+    let mut walk = repo.revwalk()?;
+    walk.push(rev)?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
+    let history: Vec<Oid> = walk.collect::<Result<_, _>>()?;
+    let reachable: HashSet<Oid> = history.iter().copied().collect();
+    let mut out = Vec::new();
+    for session in sessions {
+        let mut patches = Vec::new();
+        for (step, key, files) in trail_patches(repo, session)? {
+            for file in files.iter().filter(|f| !f.binary) {
+                let lines: Vec<String> = added_blocks(&file.patch)
+                    .into_iter()
+                    .flat_map(|b| b.lines)
+                    .filter(|l| counted(l))
+                    .collect();
+                if lines.is_empty() {
+                    continue;
+                }
+                let mine: Vec<&(Oid, Anchor)> = anchors
+                    .iter()
+                    .filter(|(_, a)| a.session == *session && a.key == key)
+                    .collect();
+                patches.push(patch_state(
+                    repo, session, step, &key, &file.path, &lines, &mine, &reachable, &history, rev,
+                ));
+            }
+        }
+        let mut by_state = BTreeMap::new();
+        for p in &patches {
+            *by_state.entry(p.state).or_default() += 1;
+        }
+        out.push(SessionSurvival {
+            schema: "git-traces/track@1",
+            session: session.clone(),
+            lines_written: patches.iter().map(|p| p.lines).sum(),
+            lines_alive: patches.iter().map(|p| p.alive).sum(),
+            by_state,
+            patches,
+        });
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn patch_state(
+    repo: &Repository,
+    session: &str,
+    step: u64,
+    key: &str,
+    file: &str,
+    lines: &[String],
+    anchors: &[&(Oid, Anchor)],
+    reachable: &HashSet<Oid>,
+    history: &[Oid],
+    rev: Oid,
+) -> PatchState {
+    let state = |state, alive, commit: Option<Oid>, now_in: Option<&str>| PatchState {
+        session: session.to_string(),
+        step,
+        key: key.to_string(),
+        file: file.to_string(),
+        lines: lines.len(),
+        alive,
+        state,
+        commit: commit.map(|c| c.to_string()),
+        now_in: now_in.map(str::to_string),
+    };
+    let committed: Vec<Oid> = anchors
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|c| reachable.contains(c))
+        .collect();
+    if committed.is_empty() {
+        return match anchors.first() {
+            Some((c, _)) => state("lost", 0, Some(*c), None),
+            None => state("never_committed", 0, None, None),
+        };
+    }
+    // Where the lines could be now: their own path, then every file their anchors followed.
+    let mut places: Vec<&str> = vec![file];
+    for (_, a) in anchors {
+        if !places.contains(&a.file.as_str()) {
+            places.push(a.file.as_str());
+        }
+    }
+    let mut best: Option<(&str, usize, usize)> = None;
+    for place in &places {
+        let Some(text) = file_at(repo, rev, place) else {
+            continue;
+        };
+        let exact: HashMap<&str, usize> = count(text.lines());
+        let norm: HashMap<String, usize> = count_owned(text.lines().map(normalised));
+        let present = present(lines.iter().map(String::as_str), exact);
+        let present_norm = present_owned(lines.iter().map(|l| normalised(l)), norm);
+        if best.is_none_or(|(_, e, n)| (present, present_norm) > (e, n)) {
+            best = Some((place, present, present_norm));
+        }
+    }
+    let total = lines.len();
+    match best {
+        Some((place, exact, _)) if exact == total && place == file => {
+            state("alive_on_path", total, None, None)
+        }
+        Some((place, exact, _)) if exact == total => state("alive_moved", total, None, Some(place)),
+        Some((place, _, norm)) if norm == total => state(
+            "alive_transformed",
+            total,
+            None,
+            (place != file).then_some(place),
+        ),
+        Some((place, exact, norm)) if exact.max(norm) > 0 => state(
+            "partially_preserved",
+            exact.max(norm),
+            None,
+            (place != file).then_some(place),
+        ),
+        _ => {
+            let first = *committed
+                .iter()
+                .min_by_key(|c| history.iter().position(|h| h == *c))
+                .unwrap_or(&committed[0]);
+            match remover(repo, file, lines, history, first) {
+                Some((commit, true)) => state("reverted", 0, Some(commit), None),
+                Some((commit, false)) => state("lost", 0, Some(commit), None),
+                None => state("lost", 0, None, None),
+            }
+        }
+    }
+}
+
+fn count<'a>(items: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
+    let mut m = HashMap::new();
+    for i in items {
+        *m.entry(i).or_default() += 1;
+    }
+    m
+}
+
+fn count_owned(items: impl Iterator<Item = String>) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for i in items {
+        *m.entry(i).or_default() += 1;
+    }
+    m
+}
+
+fn present<'a>(wanted: impl Iterator<Item = &'a str>, mut have: HashMap<&'a str, usize>) -> usize {
+    wanted
+        .filter(|w| match have.get_mut(w) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        })
+        .count()
+}
+
+fn present_owned(wanted: impl Iterator<Item = String>, mut have: HashMap<String, usize>) -> usize {
+    wanted
+        .filter(|w| match have.get_mut(w) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        })
+        .count()
+}
+
+/// The commit of `history` (newest first) that took the patch's lines out of `file` after they
+/// were committed in `committed`, and whether it was a revert: a `git revert` message, or the
+/// file going back to exactly what it was before the lines were committed.
+fn remover(
+    repo: &Repository,
+    file: &str,
+    lines: &[String],
+    history: &[Oid],
+    committed: Oid,
+) -> Option<(Oid, bool)> {
+    let end = history.iter().position(|h| *h == committed)?;
+    let has = |c: Oid| {
+        file_at(repo, c, file).is_some_and(|t| {
+            let have = count(t.lines());
+            present(lines.iter().map(String::as_str), have) > 0
+        })
+    };
+    // history[..end] are the commits after `committed`, newest first: the remover is the oldest
+    // of them whose parent still had the lines and which itself does not.
+    for &c in history[..end].iter().rev() {
+        let commit = repo.find_commit(c).ok()?;
+        let parent = commit.parent_id(0).ok()?;
+        if has(parent) && !has(c) {
+            let message = commit.message().unwrap_or_default();
+            let before = repo
+                .find_commit(committed)
+                .ok()
+                .and_then(|k| k.parent_id(0).ok())
+                .map(|p| file_at(repo, p, file));
+            // An undo puts back the content the file had; deleting a file the patch created is
+            // a removal like any other.
+            let undone =
+                matches!(&before, Some(Some(b)) if file_at(repo, c, file).as_ref() == Some(b));
+            return Some((c, message.contains("This reverts commit") || undone));
+        }
+    }
+    None
+}
