@@ -166,3 +166,116 @@ fn a_dropped_commit_keeps_its_note() {
         [("b.py".into(), "tool:w2".into(), serde_json::json!([[1, 2]]))]
     );
 }
+
+/// What git does not report to post-rewrite is re-anchored by content at the next post-commit.
+#[test]
+fn cherry_pick_squash_merge_stash_and_soft_reset_are_anchored_by_content() {
+    let repo = wired();
+    repo.git(&["checkout", "-qb", "feature"]);
+    agent_commit(&repo, "w1", "a.py", ALPHA);
+    let picked = repo.git(&["rev-parse", "HEAD"]);
+    agent_commit(&repo, "w2", "b.py", BETA);
+    repo.git(&["checkout", "-q", "main"]);
+
+    repo.git(&["cherry-pick", picked.trim()]);
+    assert_eq!(
+        summary(&repo, "HEAD"),
+        [("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]]))]
+    );
+
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.git(&["merge", "-q", "--squash", "feature"]);
+    repo.git(&["commit", "-qm", "squash-merged feature"]);
+    assert_eq!(
+        summary(&repo, "HEAD"),
+        [
+            ("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]])),
+            ("b.py".into(), "tool:w2".into(), serde_json::json!([[1, 2]])),
+        ]
+    );
+
+    repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
+    repo.git(&["commit", "-qm", "recommitted"]);
+    assert_eq!(summary(&repo, "HEAD").len(), 2);
+
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    write(
+        &repo,
+        S,
+        &repo.root,
+        "w3",
+        "c.py",
+        "def gamma():\n    return 'gamma value'\n",
+    );
+    repo.git(&["add", "c.py"]);
+    repo.git(&["stash", "-q"]);
+    repo.git(&["stash", "pop", "-q"]);
+    repo.git(&["add", "c.py"]);
+    repo.git(&["commit", "-qm", "after stash"]);
+    assert_eq!(
+        summary(&repo, "HEAD"),
+        [("c.py".into(), "tool:w3".into(), serde_json::json!([[1, 2]]))]
+    );
+}
+
+/// Notes travel to another clone and merge there with git's own machinery.
+#[test]
+fn notes_fetched_into_a_second_clone_merge_with_cat_sort_uniq() {
+    let repo = wired();
+    agent_commit(&repo, "w1", "a.py", ALPHA);
+    let clone = repo.root.parent().unwrap().join("clone");
+    repo.git(&[
+        "clone",
+        "-q",
+        repo.root.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    let in_clone = |args: &[&str]| {
+        let out = repo
+            .cmd("git")
+            .current_dir(&clone)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The clone already has a note of its own on the same commit.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    in_clone(&[
+        "notes",
+        "--ref",
+        "traces",
+        "add",
+        "-m",
+        r#"{"file":"z.py","firmness":"soft","key":"tool:other","lines":[[1,1]],"session":"other","step":0,"tier":"exact_line","v":1}"#,
+        head.trim(),
+    ]);
+    in_clone(&[
+        "fetch",
+        "-q",
+        "origin",
+        "refs/notes/traces:refs/notes/origin-traces",
+    ]);
+    in_clone(&[
+        "notes",
+        "--ref",
+        "traces",
+        "merge",
+        "-q",
+        "-s",
+        "cat_sort_uniq",
+        "refs/notes/origin-traces",
+    ]);
+    let merged = in_clone(&["notes", "--ref", "traces", "show", head.trim()]);
+    let lines: Vec<&str> = merged.lines().collect();
+    assert_eq!(lines.len(), 2, "{merged}");
+    assert!(
+        lines[0].contains("\"a.py\"") && lines[1].contains("\"z.py\""),
+        "{merged}"
+    );
+}
