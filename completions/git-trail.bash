@@ -16,6 +16,9 @@ _git__trail() {
             ",$1")
                 cmd="git__trail"
                 ;;
+            git__trail,blame)
+                cmd="git__trail__subcmd__blame"
+                ;;
             git__trail,diff)
                 cmd="git__trail__subcmd__diff"
                 ;;
@@ -30,6 +33,9 @@ _git__trail() {
                 ;;
             git__trail,track)
                 cmd="git__trail__subcmd__track"
+                ;;
+            git__trail__subcmd__help,blame)
+                cmd="git__trail__subcmd__help__subcmd__blame"
                 ;;
             git__trail__subcmd__help,diff)
                 cmd="git__trail__subcmd__help__subcmd__diff"
@@ -53,12 +59,30 @@ _git__trail() {
 
     case "${cmd}" in
         git__trail)
-            opts="-h -V --help --version log diff track hook help"
+            opts="-h -V --help --version log diff blame track hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame)
+            opts="-L -h -V --porcelain --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -81,8 +105,22 @@ _git__trail() {
             return 0
             ;;
         git__subcmd__trail__subcmd__help)
-            opts="log diff track hook help"
+            opts="log diff blame track hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__help__subcmd__blame)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

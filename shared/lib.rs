@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod cli;
 pub mod doctor;
+pub mod explain;
 pub mod model;
 pub mod read;
 pub mod render;

@@ -28,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     Log(LogArgs),
     Diff(DiffArgs),
+    #[command(allow_missing_positional = true)]
+    Blame(BlameArgs),
     Track(TrackArgs),
     Hook(HookArgs),
 }
@@ -82,6 +84,47 @@ pub struct TrackArgs {
     pub json: bool,
 }
 
+/// Show which commit and which agent step last changed each line of a file
+///
+/// Runs `git blame` on the file and, for each line whose commit has an anchor on refs/notes/traces
+/// covering it (written by post-commit), adds the session and step that produced the line, the
+/// harness, the prompt behind that step (its first line) and a state: `alive_on_path` (anchored
+/// exactly, in this file), `alive_moved` (anchored in a file since renamed, or moved from another
+/// file) or `alive_transformed` (anchored up to whitespace). Lines no agent step produced are the
+/// human's and show `-`. Lines are matched by their line number and path in the commit that last
+/// changed them, so later edits above them and renames do not lose them. Without <REV> the
+/// working-tree file is blamed, as `git blame` does; blame.ignoreRevsFile and the mailmap apply.
+///
+/// The human view is `git blame`'s (short commit, author, date, line number, content) with the
+/// step after the commit, then one line per step: harness, states, prompt. A note line that cannot
+/// be read is skipped with a warning on stderr; a session whose ref is gone still shows
+/// <session>:<step>, without prompt.
+///
+/// Examples: git trail blame src/lib.rs, git trail blame -L 10,+5 HEAD~3 -- src/lib.rs
+#[derive(Args, Debug)]
+pub struct BlameArgs {
+    /// Blame the file as of this commit (default: the working tree).
+    #[arg(value_name = "REV")]
+    pub rev: Option<String>,
+    /// The file to blame, relative to the current directory.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Only these lines, in any of git blame's forms: `<start>,<end>`, `<start>,+<count>`,
+    /// `/<regex>/`, `:<funcname>`; may be given more than once.
+    #[arg(short = 'L', value_name = "RANGE")]
+    pub lines: Vec<String>,
+    /// Print exactly `git blame --porcelain`, plus `trace-session <id>`, `trace-step <n>` and
+    /// `trace-state <state>` header lines before the content line of every anchored line (parsers
+    /// that skip unknown headers keep working). Not paged.
+    #[arg(long, conflicts_with = "json")]
+    pub porcelain: bool,
+    /// Print a JSON array, one object per line of the file (schema, line, commit, orig_line, file,
+    /// author, author_time, content; session, step, key, harness, prompt, state, tier, firmness,
+    /// null on lines no agent step produced). Not paged.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Run from the git hooks `git trace init` installs (not by you)
 ///
 /// post-commit and post-rewrite seal the sessions that have new evidence; post-commit then
@@ -104,6 +147,7 @@ impl Cli {
         match &self.command {
             Command::Log(a) => !a.json,
             Command::Diff(_) => true,
+            Command::Blame(a) => !a.json && !a.porcelain,
             Command::Track(a) => !a.json,
             Command::Hook(_) => false,
         }
@@ -180,6 +224,36 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                 render::json_pretty(out, &entries)?;
             } else {
                 render::trail_log(out, &entries)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Blame(args) => {
+            let repo = super::open_repo()?;
+            capture::seal_pending(&repo);
+            let request = trail::BlameRequest {
+                rev: args.rev,
+                path: args.file,
+                ranges: args.lines,
+                cwd: std::env::current_dir()?,
+            };
+            let mut lines = Vec::new();
+            let report = if args.porcelain {
+                trail::blame(&repo, &request, &mut |line, raw| {
+                    render::blame_porcelain(out, line, raw)
+                })?
+            } else {
+                trail::blame(&repo, &request, &mut |line, _| {
+                    lines.push(line.clone());
+                    Ok(())
+                })?
+            };
+            if args.json {
+                render::blame_json(out, &lines)?;
+            } else if !args.porcelain {
+                render::blame_human(out, &lines, &report.path)?;
+            }
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
             }
             Ok(ExitCode::SUCCESS)
         }

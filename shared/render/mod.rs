@@ -1,6 +1,14 @@
 //! Human-readable output of the read commands. JSON output is the serde form of the same data
 //! and is written by the callers with [`json_line`]/[`json_pretty`].
 
+mod story;
+
+pub use story::{commit_story, commit_story_md};
+
+mod blame;
+
+pub use blame::{blame_human, blame_json, blame_porcelain, BLAME_SCHEMA};
+
 use crate::model::{Content, Step, Trace};
 use crate::read::SessionSummary;
 use crate::store::ChainLink;
