@@ -34,6 +34,18 @@ _git__trail() {
             git__trail,track)
                 cmd="git__trail__subcmd__track"
                 ;;
+            git__trail__subcmd__blame,commit)
+                cmd="git__trail__subcmd__blame__subcmd__commit"
+                ;;
+            git__trail__subcmd__blame,help)
+                cmd="git__trail__subcmd__blame__subcmd__help"
+                ;;
+            git__trail__subcmd__blame__subcmd__help,commit)
+                cmd="git__trail__subcmd__blame__subcmd__help__subcmd__commit"
+                ;;
+            git__trail__subcmd__blame__subcmd__help,help)
+                cmd="git__trail__subcmd__blame__subcmd__help__subcmd__help"
+                ;;
             git__trail__subcmd__help,blame)
                 cmd="git__trail__subcmd__help__subcmd__blame"
                 ;;
@@ -51,6 +63,9 @@ _git__trail() {
                 ;;
             git__trail__subcmd__help,track)
                 cmd="git__trail__subcmd__help__subcmd__track"
+                ;;
+            git__trail__subcmd__help__subcmd__blame,commit)
+                cmd="git__trail__subcmd__help__subcmd__blame__subcmd__commit"
                 ;;
             *)
                 ;;
@@ -73,7 +88,7 @@ _git__trail() {
             return 0
             ;;
         git__subcmd__trail__subcmd__blame)
-            opts="-L -h -V --porcelain --json --help --version"
+            opts="-L -h -V --porcelain --json --help --version commit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -83,6 +98,66 @@ _git__trail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__commit)
+            opts="-h -V --format --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text md" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__help)
+            opts="commit help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__help__subcmd__commit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -119,8 +194,22 @@ _git__trail() {
             return 0
             ;;
         git__subcmd__trail__subcmd__help__subcmd__blame)
-            opts=""
+            opts="commit"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__help__subcmd__blame__subcmd__commit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -37,11 +37,20 @@ complete -c git-trail -n "__fish_git_trail_using_subcommand log" -s h -l help -d
 complete -c git-trail -n "__fish_git_trail_using_subcommand log" -s V -l version -d 'Print version'
 complete -c git-trail -n "__fish_git_trail_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trail -n "__fish_git_trail_using_subcommand diff" -s V -l version -d 'Print version'
-complete -c git-trail -n "__fish_git_trail_using_subcommand blame" -s L -d 'Only these lines, in any of git blame\'s forms: `<start>,<end>`, `<start>,+<count>`, `/<regex>/`, `:<funcname>`; may be given more than once' -r
-complete -c git-trail -n "__fish_git_trail_using_subcommand blame" -l porcelain -d 'Print exactly `git blame --porcelain`, plus `trace-session <id>`, `trace-step <n>` and `trace-state <state>` header lines before the content line of every anchored line (parsers that skip unknown headers keep working). Not paged'
-complete -c git-trail -n "__fish_git_trail_using_subcommand blame" -l json -d 'Print a JSON array, one object per line of the file (schema, line, commit, orig_line, file, author, author_time, content; session, step, key, harness, prompt, state, tier, firmness, null on lines no agent step produced). Not paged'
-complete -c git-trail -n "__fish_git_trail_using_subcommand blame" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c git-trail -n "__fish_git_trail_using_subcommand blame" -s V -l version -d 'Print version'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and not __fish_seen_subcommand_from commit help" -s L -d 'Only these lines, in any of git blame\'s forms: `<start>,<end>`, `<start>,+<count>`, `/<regex>/`, `:<funcname>`; may be given more than once' -r
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and not __fish_seen_subcommand_from commit help" -l porcelain -d 'Print exactly `git blame --porcelain`, plus `trace-session <id>`, `trace-step <n>` and `trace-state <state>` header lines before the content line of every anchored line (parsers that skip unknown headers keep working). Not paged'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and not __fish_seen_subcommand_from commit help" -l json -d 'Print a JSON array, one object per line of the file (schema, line, commit, orig_line, file, author, author_time, content; session, step, key, harness, prompt, state, tier, firmness, null on lines no agent step produced). Not paged'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and not __fish_seen_subcommand_from commit help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and not __fish_seen_subcommand_from commit help" -s V -l version -d 'Print version'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and not __fish_seen_subcommand_from commit help" -a "commit" -d 'What were we trying to do here? The sessions behind a commit'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and not __fish_seen_subcommand_from commit help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and __fish_seen_subcommand_from commit" -l format -d 'Output format: text, or md (markdown that pastes into a pull request)' -r -f -a "text\t''
+md\t''"
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and __fish_seen_subcommand_from commit" -l json -d 'Print JSON (schema git-traces/commit-story@1) instead'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and __fish_seen_subcommand_from commit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and __fish_seen_subcommand_from commit" -s V -l version -d 'Print version'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and __fish_seen_subcommand_from help" -f -a "commit" -d 'What were we trying to do here? The sessions behind a commit'
+complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c git-trail -n "__fish_git_trail_using_subcommand track" -l rev -d 'The revision to check against' -r
 complete -c git-trail -n "__fish_git_trail_using_subcommand track" -l json -d 'Print a JSON array: per session, counts by state, lines written and alive, and every patch'
 complete -c git-trail -n "__fish_git_trail_using_subcommand track" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -54,3 +63,4 @@ complete -c git-trail -n "__fish_git_trail_using_subcommand help; and not __fish
 complete -c git-trail -n "__fish_git_trail_using_subcommand help; and not __fish_seen_subcommand_from log diff blame track hook help" -f -a "track" -d 'Did the agents\' work land? The survival state of every patch, per session'
 complete -c git-trail -n "__fish_git_trail_using_subcommand help; and not __fish_seen_subcommand_from log diff blame track hook help" -f -a "hook" -d 'Run from the git hooks `git trace init` installs (not by you)'
 complete -c git-trail -n "__fish_git_trail_using_subcommand help; and not __fish_seen_subcommand_from log diff blame track hook help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-trail -n "__fish_git_trail_using_subcommand help; and __fish_seen_subcommand_from blame" -f -a "commit" -d 'What were we trying to do here? The sessions behind a commit'

@@ -196,3 +196,53 @@ fn a_commit_the_agent_makes_mid_session_is_anchored_and_human_commits_get_no_not
     assert_eq!(notes[0]["key"], "tool:w1");
     assert_eq!(notes[0]["lines"], serde_json::json!([[1, 3]]));
 }
+
+#[test]
+fn blame_commit_tells_the_intent_the_hunks_and_their_state() {
+    let repo = wired();
+    repo.hook(
+        "UserPromptSubmit",
+        &common::payload(
+            S,
+            &repo.root,
+            "UserPromptSubmit",
+            serde_json::json!({"prompt": "Add a greeting helper", "prompt_id": "p1"}),
+        ),
+    );
+    write(
+        &repo,
+        S,
+        &repo.root,
+        "w1",
+        "greet.py",
+        "def greet(name):\n    return f'hello {name}'\n",
+    );
+    let text = repo.read("greet.py") + "print(greet('you'))  # by hand\n";
+    repo.write("greet.py", &text);
+    repo.git(&["add", "greet.py"]);
+    repo.git(&["commit", "-qm", "greeting"]);
+    let story: Value =
+        serde_json::from_str(&repo.trail(&["blame", "commit", "HEAD", "--json"])).unwrap();
+    assert_eq!(story["subject"], "greeting");
+    assert_eq!(
+        (story["agent_lines"].as_u64(), story["human_lines"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(story["sessions"][0]["session"], S);
+    assert_eq!(
+        story["sessions"][0]["prompts"],
+        serde_json::json!(["Add a greeting helper"])
+    );
+    let hunks = story["hunks"].as_array().unwrap();
+    assert_eq!(hunks.len(), 2);
+    assert_eq!(hunks[0]["lines"], serde_json::json!([1, 2]));
+    assert_eq!(hunks[0]["step"], step_of(&repo, "tool:w1"));
+    assert_eq!(hunks[0]["state"], "alive_on_path");
+    assert_eq!(hunks[0]["prompt"], "Add a greeting helper");
+    assert_eq!(hunks[1]["lines"], serde_json::json!([3, 3]));
+    assert!(hunks[1]["session"].is_null());
+    let md = repo.trail(&["blame", "commit", "HEAD", "--format", "md"]);
+    assert!(md.starts_with("### greeting `"), "{md}");
+    assert!(md.contains("> Add a greeting helper\n"), "{md}");
+    assert!(md.contains("| `greet.py` 3-3 | by hand |  |\n"), "{md}");
+}

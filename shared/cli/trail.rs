@@ -1,6 +1,6 @@
 //! `git trail`: the change layer of captured sessions.
 
-use crate::{capture, read, render, store, track, trail};
+use crate::{capture, explain, read, render, store, track, trail};
 use clap::{Args, Parser, Subcommand};
 use git2::Oid;
 use std::io::Write;
@@ -102,13 +102,18 @@ pub struct TrackArgs {
 ///
 /// Examples: git trail blame src/lib.rs, git trail blame -L 10,+5 HEAD~3 -- src/lib.rs
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BlameArgs {
+    /// Blame a commit instead of a file (`git trail blame commit <rev>`); a file named `commit`
+    /// is blamed with `git trail blame -- commit`.
+    #[command(subcommand)]
+    pub what: Option<BlameWhat>,
     /// Blame the file as of this commit (default: the working tree).
     #[arg(value_name = "REV")]
     pub rev: Option<String>,
     /// The file to blame, relative to the current directory.
-    #[arg(value_name = "FILE")]
-    pub file: String,
+    #[arg(value_name = "FILE", required = true)]
+    pub file: Option<String>,
     /// Only these lines, in any of git blame's forms: `<start>,<end>`, `<start>,+<count>`,
     /// `/<regex>/`, `:<funcname>`; may be given more than once.
     #[arg(short = 'L', value_name = "RANGE")]
@@ -123,6 +128,37 @@ pub struct BlameArgs {
     /// null on lines no agent step produced). Not paged.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BlameWhat {
+    Commit(BlameCommitArgs),
+}
+
+/// What were we trying to do here? The sessions behind a commit
+///
+/// From the commit's anchors: the user prompts that drove the agent steps behind it (the intent),
+/// the commit message, each added hunk with the step that wrote it (or "by hand") and the state of
+/// that step's patch today, and per session the harness, models, wall time and step count.
+///
+/// Examples: git trail blame commit HEAD, git trail blame commit 82c09ab --format md
+#[derive(Args, Debug)]
+pub struct BlameCommitArgs {
+    /// The commit.
+    #[arg(default_value = "HEAD")]
+    pub rev: String,
+    /// Output format: text, or md (markdown that pastes into a pull request).
+    #[arg(long, value_enum, default_value_t = StoryFormat::Text)]
+    pub format: StoryFormat,
+    /// Print JSON (schema git-traces/commit-story@1) instead.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoryFormat {
+    Text,
+    Md,
 }
 
 /// Run from the git hooks `git trace init` installs (not by you)
@@ -147,6 +183,10 @@ impl Cli {
         match &self.command {
             Command::Log(a) => !a.json,
             Command::Diff(_) => true,
+            Command::Blame(BlameArgs {
+                what: Some(BlameWhat::Commit(c)),
+                ..
+            }) => !c.json && c.format == StoryFormat::Text,
             Command::Blame(a) => !a.json && !a.porcelain,
             Command::Track(a) => !a.json,
             Command::Hook(_) => false,
@@ -227,12 +267,31 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Blame(BlameArgs {
+            what: Some(BlameWhat::Commit(args)),
+            ..
+        }) => {
+            let repo = super::open_repo()?;
+            capture::seal_pending(&repo);
+            let commit = repo
+                .revparse_single(&args.rev)
+                .and_then(|o| o.peel_to_commit())
+                .map_err(|e| anyhow::anyhow!("bad revision '{}': {}", args.rev, e.message()))?
+                .id();
+            let story = explain::commit_story(&repo, commit)?;
+            match (args.json, args.format) {
+                (true, _) => render::json_pretty(out, &story)?,
+                (false, StoryFormat::Text) => render::commit_story(out, &story)?,
+                (false, StoryFormat::Md) => render::commit_story_md(out, &story)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Blame(args) => {
             let repo = super::open_repo()?;
             capture::seal_pending(&repo);
             let request = trail::BlameRequest {
                 rev: args.rev,
-                path: args.file,
+                path: args.file.unwrap_or_default(),
                 ranges: args.lines,
                 cwd: std::env::current_dir()?,
             };

@@ -70,15 +70,15 @@ pub fn commit_story(out: &mut dyn Write, s: &CommitStory) -> io::Result<()> {
             (Some(session), Some(step)) => format!("{}:{step}", short(session)),
             _ => "by hand".into(),
         };
-        writeln!(
-            out,
+        let line = format!(
             "  {}:{}-{}  {:<14} {}",
             h.file,
             h.lines[0],
             h.lines[1],
             who,
             h.state.unwrap_or("")
-        )?;
+        );
+        writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
 }
