@@ -29,6 +29,68 @@ fn claude_resumed_session_is_captured_from_the_real_cli() {
     check_scenario("fix-add-bug-resume");
 }
 
+/// The user commits what the real Claude Code did, amends it, and blame names the session and
+/// the step behind every line the agent wrote.
+#[test]
+fn claude_work_committed_and_amended_is_blamed_on_its_steps() {
+    let Some(bins) = lab_bins() else { return };
+    let lab = LabRun::run(&lab_dir().join("scenarios/fix-add-bug.json"), &bins);
+    lab.git(&["add", "-A"]);
+    lab.git(&["commit", "-qm", "fix add"]);
+    lab.git(&["commit", "-q", "--amend", "-m", "fix add() and test it"]);
+    let list: Value = serde_json::from_str(&lab.git(&["trace", "list", "--json"])).unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    let trace: Value = serde_json::from_str(&lab.git(&["trace", "show", &id, "--json"])).unwrap();
+    let step_of = |tool: &str| {
+        trace["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["tool"] == tool)
+            .unwrap()["index"]
+            .as_u64()
+            .unwrap()
+    };
+    let owners = |file: &str| -> Vec<(String, Option<u64>, String)> {
+        let blame: Value =
+            serde_json::from_str(&lab.git(&["trail", "blame", "--json", file])).unwrap();
+        blame
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["content"].as_str().unwrap().to_string(),
+                    l["step"].as_u64().filter(|_| l["session"] == id.as_str()),
+                    l["state"].as_str().unwrap_or("-").to_string(),
+                )
+            })
+            .collect()
+    };
+    let calc = owners("calc.py");
+    let fixed = calc
+        .iter()
+        .find(|(c, _, _)| c == "    return a + b")
+        .unwrap();
+    assert_eq!(
+        (fixed.1, fixed.2.as_str()),
+        (Some(step_of("Edit")), "alive_on_path")
+    );
+    // Every other line of calc.py predates the session.
+    assert_eq!(
+        calc.iter().filter(|(_, s, _)| s.is_some()).count(),
+        1,
+        "{calc:#?}"
+    );
+    let regression = owners("test_regression.py");
+    let write = step_of("Write");
+    for (content, step, _) in &regression {
+        if content.chars().filter(|c| c.is_alphanumeric()).count() >= 3 {
+            assert_eq!(*step, Some(write), "{content:?} in {regression:#?}");
+        }
+    }
+}
+
 // ----------------------------------------------------------------------------- the lab
 
 fn lab_dir() -> PathBuf {
