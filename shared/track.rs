@@ -18,13 +18,14 @@
 //! * `repaired`, `unknown` — reserved: not decided by this version.
 //!
 //! Lines too short to identify (blank, a lone brace) are not counted. Nothing here shells out:
-//! file contents come from the object database, history from a revwalk.
+//! file contents come from the object database, history from a revwalk. Results are cached in
+//! `.git/traces/cache/track.json` by the revision and notes they were computed at.
 
 use crate::capture::trail_patches;
 use crate::store;
 use crate::trail::{added_blocks, Anchor};
 use git2::{Oid, Repository};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -94,23 +95,183 @@ fn file_at(repo: &Repository, commit: Oid, path: &str) -> Option<String> {
     Some(String::from_utf8_lossy(blob.content()).into_owned())
 }
 
+/// Every state this module decides, for turning cached names back into them.
+const STATES: &[&str] = &[
+    "never_committed",
+    "lost",
+    "reverted",
+    "alive_on_path",
+    "alive_moved",
+    "alive_transformed",
+    "partially_preserved",
+    "repaired",
+    "unknown",
+];
+
+/// Cached states are read back through a mirror with an owned state name.
+impl<'de> Deserialize<'de> for PatchState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            session: String,
+            step: u64,
+            key: String,
+            file: String,
+            lines: usize,
+            alive: usize,
+            state: String,
+            #[serde(default)]
+            commit: Option<String>,
+            #[serde(default)]
+            now_in: Option<String>,
+        }
+        let s = Stored::deserialize(d)?;
+        Ok(PatchState {
+            state: STATES
+                .iter()
+                .copied()
+                .find(|n| *n == s.state)
+                .unwrap_or("unknown"),
+            session: s.session,
+            step: s.step,
+            key: s.key,
+            file: s.file,
+            lines: s.lines,
+            alive: s.alive,
+            commit: s.commit,
+            now_in: s.now_in,
+        })
+    }
+}
+
+/// What deciding a state needs beyond the patch: every anchor, and the revision's history
+/// (newest first) and its set of commits. Loaded only when some patch is evaluated.
+struct History {
+    anchors: Vec<(Oid, Anchor)>,
+    commits: Vec<Oid>,
+    reachable: HashSet<Oid>,
+}
+
+/// `.git/traces/cache/track.json`: the states computed at one revision, with the notes tip and
+/// each session's seal they were computed from. Deleting it loses nothing.
+#[derive(Serialize, Deserialize, Default)]
+struct Cache {
+    schema: String,
+    rev: String,
+    notes: Option<String>,
+    sessions: BTreeMap<String, CachedSession>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedSession {
+    seal: String,
+    patches: Vec<PatchState>,
+}
+
+const CACHE_SCHEMA: &str = "git-traces/track-cache@1";
+
+/// Files whose patches must be re-evaluated since the cache was made: those the commits from its
+/// revision to `rev` touched, and those named by notes added or changed since. None when the
+/// cache cannot be used incrementally (no cache, or `rev` does not descend from its revision).
+fn touched_since(
+    repo: &Repository,
+    cache: &Cache,
+    rev: Oid,
+    notes: Option<Oid>,
+) -> Option<HashSet<String>> {
+    let from = Oid::from_str(&cache.rev).ok()?;
+    if from != rev && !repo.graph_descendant_of(rev, from).ok()? {
+        return None;
+    }
+    let mut files = HashSet::new();
+    let tree = |c: Oid| repo.find_commit(c).and_then(|c| c.tree()).ok();
+    let diff = repo
+        .diff_tree_to_tree(tree(from).as_ref(), tree(rev).as_ref(), None)
+        .ok()?;
+    for delta in diff.deltas() {
+        for f in [delta.old_file(), delta.new_file()] {
+            if let Some(p) = f.path() {
+                files.insert(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let old_notes = cache.notes.as_deref().and_then(|n| Oid::from_str(n).ok());
+    if old_notes != notes {
+        let notes_tree = |n: Option<Oid>| n.and_then(tree);
+        let diff = repo
+            .diff_tree_to_tree(
+                notes_tree(old_notes).as_ref(),
+                notes_tree(notes).as_ref(),
+                None,
+            )
+            .ok()?;
+        for delta in diff.deltas() {
+            let blob = repo.find_blob(delta.new_file().id()).ok();
+            let text = blob
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+            for line in text.unwrap_or_default().lines() {
+                if let Ok(anchor) = serde_json::from_str::<Anchor>(line) {
+                    files.insert(anchor.file);
+                }
+            }
+        }
+    }
+    Some(files)
+}
+
 /// States of every patch of `sessions`, against `rev`.
+///
+/// Incremental: states computed earlier (`.git/traces/cache/track.json`) are reused for every
+/// patch whose files no commit or note since then has touched; only the others are evaluated
+/// again, and the history and notes are read only when some patch needs them.
 pub fn track(
     repo: &Repository,
     sessions: &[String],
     rev: Oid,
 ) -> store::Result<Vec<SessionSurvival>> {
-    let anchors = all_anchors(repo)?;
-    let mut walk = repo.revwalk()?;
-    walk.push(rev)?;
-    walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
-    let history: Vec<Oid> = walk.collect::<Result<_, _>>()?;
-    let reachable: HashSet<Oid> = history.iter().copied().collect();
+    let traces = store::Traces::of(repo);
+    let cache_path = traces.dir.join("cache").join("track.json");
+    let cache: Cache = std::fs::read(&cache_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .filter(|c: &Cache| c.schema == CACHE_SCHEMA)
+        .unwrap_or_default();
+    let notes = repo.refname_to_id(store::NOTES_REF).ok();
+    let touched = touched_since(repo, &cache, rev, notes);
+    let mut context: Option<History> = None;
     let mut out = Vec::new();
+    let mut fresh = Cache {
+        schema: CACHE_SCHEMA.into(),
+        rev: rev.to_string(),
+        notes: notes.map(|n| n.to_string()),
+        sessions: BTreeMap::new(),
+    };
     for session in sessions {
+        let seal = store::sealed_commit(repo, session)?
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let cached = cache
+            .sessions
+            .get(session)
+            .filter(|c| c.seal == seal && touched.is_some());
         let mut patches = Vec::new();
         for (step, key, files) in trail_patches(repo, session)? {
             for file in files.iter().filter(|f| !f.binary) {
+                let reuse = cached.and_then(|c| {
+                    let touched = touched.as_ref()?;
+                    c.patches
+                        .iter()
+                        .find(|p| p.key == key && p.file == file.path)
+                        .filter(|p| {
+                            !touched.contains(&p.file)
+                                && !p.now_in.as_ref().is_some_and(|n| touched.contains(n))
+                        })
+                });
+                if let Some(p) = reuse {
+                    patches.push(p.clone());
+                    continue;
+                }
                 let lines: Vec<String> = added_blocks(&file.patch)
                     .into_iter()
                     .flat_map(|b| b.lines)
@@ -119,12 +280,29 @@ pub fn track(
                 if lines.is_empty() {
                     continue;
                 }
+                if context.is_none() {
+                    let mut walk = repo.revwalk()?;
+                    walk.push(rev)?;
+                    walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
+                    let history: Vec<Oid> = walk.collect::<Result<_, _>>()?;
+                    let reachable = history.iter().copied().collect();
+                    context = Some(History {
+                        anchors: all_anchors(repo)?,
+                        commits: history,
+                        reachable,
+                    });
+                }
+                let History {
+                    anchors,
+                    commits: history,
+                    reachable,
+                } = context.as_ref().expect("just loaded");
                 let mine: Vec<&(Oid, Anchor)> = anchors
                     .iter()
                     .filter(|(_, a)| a.session == *session && a.key == key)
                     .collect();
                 patches.push(patch_state(
-                    repo, session, step, &key, &file.path, &lines, &mine, &reachable, &history, rev,
+                    repo, session, step, &key, &file.path, &lines, &mine, reachable, history, rev,
                 ));
             }
         }
@@ -132,6 +310,13 @@ pub fn track(
         for p in &patches {
             *by_state.entry(p.state).or_default() += 1;
         }
+        fresh.sessions.insert(
+            session.clone(),
+            CachedSession {
+                seal,
+                patches: patches.clone(),
+            },
+        );
         out.push(SessionSurvival {
             schema: "git-traces/track@1",
             session: session.clone(),
@@ -141,6 +326,15 @@ pub fn track(
             patches,
         });
     }
+    // Sessions not asked about this time keep their cached states for a later run.
+    for (session, cached) in cache.sessions {
+        fresh.sessions.entry(session).or_insert(cached);
+    }
+    store::write_cache(
+        &traces,
+        "track.json",
+        &serde_json::to_vec(&fresh).expect("cache serialises"),
+    );
     Ok(out)
 }
 

@@ -141,3 +141,43 @@ fn work_dropped_from_history_is_lost() {
     assert_eq!(s["a.py"]["state"], "lost");
     assert_eq!(s["a.py"]["commit"].as_str().unwrap(), dropped.trim());
 }
+
+#[test]
+fn track_is_incremental_and_agrees_with_a_full_run() {
+    let repo = TestRepo::with_files(&[("README.md", "one\n")]);
+    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
+    repo.trace(&["init"]);
+    start(&repo, S, &repo.root);
+    for f in ["a", "b", "c"] {
+        write(
+            &repo,
+            S,
+            &repo.root,
+            &format!("w-{f}"),
+            &format!("{f}.py"),
+            &lines(f),
+        );
+    }
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "abc"]);
+    let first = states(&repo);
+    assert!(
+        first.values().all(|p| p["state"] == "alive_on_path"),
+        "{first:?}"
+    );
+    let cache = repo.traces_dir().join("cache/track.json");
+    assert!(cache.exists());
+    // A commit that touches only b.py: a cached run must see b lost, a and c still alive.
+    repo.git(&["rm", "-q", "b.py"]);
+    repo.git(&["commit", "-qm", "drop b"]);
+    let second = states(&repo);
+    assert_eq!(second["b.py"]["state"], "lost");
+    assert_eq!(second["a.py"]["state"], "alive_on_path");
+    assert_eq!(second["c.py"]["state"], "alive_on_path");
+    // The same answers without the cache.
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(states(&repo), second);
+    // A cache from an unrelated revision is not trusted.
+    repo.git(&["checkout", "-q", "HEAD~1"]);
+    assert_eq!(states(&repo)["b.py"]["state"], "alive_on_path");
+}

@@ -63,6 +63,21 @@ impl Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Replaces `.git/traces/cache/<name>` (derived data: failures are ignored, the next run
+/// recomputes it).
+pub fn write_cache(traces: &Traces, name: &str, bytes: &[u8]) {
+    let dir = traces.dir.join("cache");
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(&dir) {
+        use std::io::Write;
+        if tmp.write_all(bytes).is_ok() {
+            let _ = tmp.persist(dir.join(name));
+        }
+    }
+}
+
 /// Deletes a session's private index (`.git/traces/index/<session>`), if any.
 pub fn remove_private_index(traces: &Traces, session: &str) {
     let _ = std::fs::remove_file(traces.index(session));
