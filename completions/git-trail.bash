@@ -40,11 +40,32 @@ _git__trail() {
             git__trail__subcmd__blame,help)
                 cmd="git__trail__subcmd__blame__subcmd__help"
                 ;;
+            git__trail__subcmd__blame,pr)
+                cmd="git__trail__subcmd__blame__subcmd__pr"
+                ;;
             git__trail__subcmd__blame__subcmd__help,commit)
                 cmd="git__trail__subcmd__blame__subcmd__help__subcmd__commit"
                 ;;
             git__trail__subcmd__blame__subcmd__help,help)
                 cmd="git__trail__subcmd__blame__subcmd__help__subcmd__help"
+                ;;
+            git__trail__subcmd__blame__subcmd__help,pr)
+                cmd="git__trail__subcmd__blame__subcmd__help__subcmd__pr"
+                ;;
+            git__trail__subcmd__blame__subcmd__help__subcmd__pr,render)
+                cmd="git__trail__subcmd__blame__subcmd__help__subcmd__pr__subcmd__render"
+                ;;
+            git__trail__subcmd__blame__subcmd__pr,help)
+                cmd="git__trail__subcmd__blame__subcmd__pr__subcmd__help"
+                ;;
+            git__trail__subcmd__blame__subcmd__pr,render)
+                cmd="git__trail__subcmd__blame__subcmd__pr__subcmd__render"
+                ;;
+            git__trail__subcmd__blame__subcmd__pr__subcmd__help,help)
+                cmd="git__trail__subcmd__blame__subcmd__pr__subcmd__help__subcmd__help"
+                ;;
+            git__trail__subcmd__blame__subcmd__pr__subcmd__help,render)
+                cmd="git__trail__subcmd__blame__subcmd__pr__subcmd__help__subcmd__render"
                 ;;
             git__trail__subcmd__help,blame)
                 cmd="git__trail__subcmd__help__subcmd__blame"
@@ -67,6 +88,12 @@ _git__trail() {
             git__trail__subcmd__help__subcmd__blame,commit)
                 cmd="git__trail__subcmd__help__subcmd__blame__subcmd__commit"
                 ;;
+            git__trail__subcmd__help__subcmd__blame,pr)
+                cmd="git__trail__subcmd__help__subcmd__blame__subcmd__pr"
+                ;;
+            git__trail__subcmd__help__subcmd__blame__subcmd__pr,render)
+                cmd="git__trail__subcmd__help__subcmd__blame__subcmd__pr__subcmd__render"
+                ;;
             *)
                 ;;
         esac
@@ -88,7 +115,7 @@ _git__trail() {
             return 0
             ;;
         git__subcmd__trail__subcmd__blame)
-            opts="-L -h -V --porcelain --json --help --version commit help"
+            opts="-L -h -V --porcelain --json --help --version commit pr help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -124,7 +151,7 @@ _git__trail() {
             return 0
             ;;
         git__subcmd__trail__subcmd__blame__subcmd__help)
-            opts="commit help"
+            opts="commit pr help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -165,6 +192,116 @@ _git__trail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__trail__subcmd__blame__subcmd__help__subcmd__pr)
+            opts="render"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__help__subcmd__pr__subcmd__render)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__pr)
+            opts="-h -V --help --version render help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__pr__subcmd__help)
+            opts="render help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__pr__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__pr__subcmd__help__subcmd__render)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__blame__subcmd__pr__subcmd__render)
+            opts="-o -h -V --format --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "md html json" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__trail__subcmd__diff)
             opts="-h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -194,7 +331,7 @@ _git__trail() {
             return 0
             ;;
         git__subcmd__trail__subcmd__help__subcmd__blame)
-            opts="commit"
+            opts="commit pr"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -210,6 +347,34 @@ _git__trail() {
         git__subcmd__trail__subcmd__help__subcmd__blame__subcmd__commit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__help__subcmd__blame__subcmd__pr)
+            opts="render"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trail__subcmd__help__subcmd__blame__subcmd__pr__subcmd__render)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

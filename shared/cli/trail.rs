@@ -104,8 +104,9 @@ pub struct TrackArgs {
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BlameArgs {
-    /// Blame a commit instead of a file (`git trail blame commit <rev>`); a file named `commit`
-    /// is blamed with `git trail blame -- commit`.
+    /// Blame a commit (`git trail blame commit <rev>`) or a branch's pull request (`git trail
+    /// blame pr render`) instead of a file; a file named `commit` or `pr` is blamed with `git
+    /// trail blame -- commit`.
     #[command(subcommand)]
     pub what: Option<BlameWhat>,
     /// Blame the file as of this commit (default: the working tree).
@@ -133,6 +134,7 @@ pub struct BlameArgs {
 #[derive(Subcommand, Debug)]
 pub enum BlameWhat {
     Commit(BlameCommitArgs),
+    Pr(BlamePrArgs),
 }
 
 /// What were we trying to do here? The sessions behind a commit
@@ -153,6 +155,56 @@ pub struct BlameCommitArgs {
     /// Print JSON (schema git-traces/commit-story@1) instead.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The pull request that explains itself: the story of every commit of a branch
+///
+/// `git trail blame pr render` tells, for each commit of the range (oldest first), its intent (the
+/// prompts behind its agent steps, and its message), its alignment (how many of its agent hunks
+/// answer that intent; hunks by hand count apart), its scope (hunks, and how many are alive today)
+/// and the sessions behind it (agents, models, wall time, steps), under a header with the totals.
+///
+/// Example: git trail blame pr render --format html -o pr.html
+#[derive(Args, Debug)]
+pub struct BlamePrArgs {
+    #[command(subcommand)]
+    pub action: PrAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PrAction {
+    Render(PrRenderArgs),
+}
+
+/// Render the story of a branch's commits as markdown, HTML or JSON
+///
+/// Without a range, the current branch is compared with its upstream (`@{upstream}`), else with
+/// its merge-base with main, master or origin/HEAD, the first that exists; the base used is said
+/// on stderr. Markdown pastes into a pull request description; HTML is one self-contained page (no
+/// scripts, nothing fetched) with a lane per commit, its intent beside the lines its hunks added.
+/// Hunk states are checked against HEAD.
+///
+/// Examples: git trail blame pr render, git trail blame pr render main..feature --format html -o
+/// pr.html
+#[derive(Args, Debug)]
+pub struct PrRenderArgs {
+    /// The commits to tell: `<base>..<head>`, `<base>..` or `<base>` (head: HEAD).
+    #[arg(value_name = "RANGE")]
+    pub range: Option<String>,
+    /// md (a pull request description), html (one self-contained page) or json (schema
+    /// git-traces/pr-story@1).
+    #[arg(long, value_enum, default_value_t = PrFormat::Md)]
+    pub format: PrFormat,
+    /// Write to this file (replaced atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrFormat {
+    Md,
+    Html,
+    Json,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,6 +239,13 @@ impl Cli {
                 what: Some(BlameWhat::Commit(c)),
                 ..
             }) => !c.json && c.format == StoryFormat::Text,
+            Command::Blame(BlameArgs {
+                what:
+                    Some(BlameWhat::Pr(BlamePrArgs {
+                        action: PrAction::Render(r),
+                    })),
+                ..
+            }) => r.output.is_none() && r.format == PrFormat::Md,
             Command::Blame(a) => !a.json && !a.porcelain,
             Command::Track(a) => !a.json,
             Command::Hook(_) => false,
@@ -286,6 +345,46 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Blame(BlameArgs {
+            what:
+                Some(BlameWhat::Pr(BlamePrArgs {
+                    action: PrAction::Render(args),
+                })),
+            ..
+        }) => {
+            let repo = super::open_repo()?;
+            capture::seal_pending(&repo);
+            let range = explain::pr_range(&repo, args.range.as_deref())?;
+            eprintln!(
+                "pr: {} against {} ({}: {})",
+                range.head_name,
+                range.base_name,
+                range.found_by,
+                &range.base.to_string()[..7]
+            );
+            let mut story = explain::pr_story(&repo, range.base, range.head)?;
+            if story.states_at != range.head.to_string() {
+                eprintln!(
+                    "note: hunk states are checked against HEAD ({}), not {}",
+                    &story.states_at[..story.states_at.len().min(7)],
+                    range.head_name
+                );
+            }
+            story.base_name = Some(range.base_name);
+            story.head_name = Some(range.head_name);
+            let render = |out: &mut dyn Write| -> std::io::Result<()> {
+                match args.format {
+                    PrFormat::Md => render::pr_story_md(out, &story),
+                    PrFormat::Html => render::pr_story_html(out, &story),
+                    PrFormat::Json => render::json_pretty(out, &story),
+                }
+            };
+            match &args.output {
+                Some(path) => write_atomically(path, render)?,
+                None => render(out)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Blame(args) => {
             let repo = super::open_repo()?;
             capture::seal_pending(&repo);
@@ -362,6 +461,40 @@ fn rewritten(input: impl std::io::BufRead) -> Vec<(Oid, Oid)> {
             Some((old, new))
         })
         .collect()
+}
+
+/// Writes `path` through a temporary file beside it and a rename, so a reader (a browser
+/// reloading the page) never sees half of it; a failure leaves the old file as it was.
+fn write_atomically(
+    path: &std::path::Path,
+    body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot write {}: {e}", path.display());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".git-trail-")
+        .tempfile_in(dir)
+        .map_err(|e| fail(&e))?;
+    {
+        let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
+        body(&mut buf).map_err(|e| fail(&e))?;
+        buf.flush().map_err(|e| fail(&e))?;
+    }
+    tmp.as_file().sync_data().map_err(|e| fail(&e))?;
+    // tempfile creates 0600; an output file is as readable as any other the user writes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mask = 0o644;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mask));
+    }
+    tmp.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
 }
 
 /// The patch of one snapshot commit against its parent.

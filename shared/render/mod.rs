@@ -5,6 +5,10 @@ mod story;
 
 pub use story::{commit_story, commit_story_md};
 
+mod pr;
+
+pub use pr::{duration, html_escape, pr_header, pr_story_html, pr_story_md};
+
 mod blame;
 
 pub use blame::{blame_human, blame_json, blame_porcelain, BLAME_SCHEMA};
