@@ -485,13 +485,17 @@ _git__trail() {
             return 0
             ;;
         git__subcmd__trail__subcmd__track)
-            opts="-h -V --rev --json --help --version"
+            opts="-h -V --rev --since --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -58,7 +58,8 @@ complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and __fish_se
 complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and __fish_seen_subcommand_from help" -f -a "pr" -d 'The pull request that explains itself: the story of every commit of a branch'
 complete -c git-trail -n "__fish_git_trail_using_subcommand blame; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c git-trail -n "__fish_git_trail_using_subcommand track" -l rev -d 'The revision to check against' -r
-complete -c git-trail -n "__fish_git_trail_using_subcommand track" -l json -d 'Print a JSON array: per session, counts by state, lines written and alive, and every patch'
+complete -c git-trail -n "__fish_git_trail_using_subcommand track" -l since -d 'Only sessions that started within this long: `<n>h`, `<n>d` or `<n>w` (e.g. 7d)' -r
+complete -c git-trail -n "__fish_git_trail_using_subcommand track" -l json -d 'Print JSON: the totals over all sessions (`overall`), then per session the counts by state, lines written, alive and never committed, and every patch with its evidence'
 complete -c git-trail -n "__fish_git_trail_using_subcommand track" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trail -n "__fish_git_trail_using_subcommand track" -s V -l version -d 'Print version'
 complete -c git-trail -n "__fish_git_trail_using_subcommand hook" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -14,8 +14,12 @@
 //! * `alive_moved` — every line is in the revision, in another file its anchors followed
 //!   (a move or a rename).
 //! * `alive_transformed` — every line is there up to whitespace (re-indented, reformatted).
-//! * `partially_preserved` — some of its lines are there (the evidence gives the fraction).
-//! * `repaired`, `unknown` — reserved: not decided by this version.
+//! * `repaired` — some lines are there, and every missing one was rewritten where it stood (the
+//!   diff from the committed version replaces it with other lines): a fix on top of the agent's
+//!   code.
+//! * `partially_preserved` — some of its lines are there, others were deleted (the evidence gives
+//!   the fraction: `alive` of `lines`).
+//! * `unknown` — reserved for evidence this version cannot read.
 //!
 //! Lines too short to identify (blank, a lone brace) are not counted. Nothing here shells out:
 //! file contents come from the object database, history from a revwalk. Results are cached in
@@ -57,7 +61,53 @@ pub struct SessionSurvival {
     pub by_state: BTreeMap<&'static str, usize>,
     pub lines_written: usize,
     pub lines_alive: usize,
+    /// Lines of patches no commit ever carried: work that never reached git history.
+    pub lines_never_committed: usize,
     pub patches: Vec<PatchState>,
+}
+
+/// What `git trail track --json` prints: the totals over all sessions, then each session.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackReport {
+    pub schema: &'static str,
+    /// The revision the states were decided against.
+    pub rev: String,
+    pub overall: Totals,
+    pub sessions: Vec<SessionSurvival>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub sessions: usize,
+    pub patches: usize,
+    pub by_state: BTreeMap<&'static str, usize>,
+    pub lines_written: usize,
+    pub lines_alive: usize,
+    pub lines_never_committed: usize,
+}
+
+impl TrackReport {
+    pub fn new(rev: Oid, sessions: Vec<SessionSurvival>) -> TrackReport {
+        let mut overall = Totals {
+            sessions: sessions.len(),
+            ..Totals::default()
+        };
+        for s in &sessions {
+            overall.patches += s.patches.len();
+            overall.lines_written += s.lines_written;
+            overall.lines_alive += s.lines_alive;
+            overall.lines_never_committed += s.lines_never_committed;
+            for (state, n) in &s.by_state {
+                *overall.by_state.entry(state).or_default() += n;
+            }
+        }
+        TrackReport {
+            schema: "git-traces/track-report@1",
+            rev: rev.to_string(),
+            overall,
+            sessions,
+        }
+    }
 }
 
 fn counted(line: &str) -> bool {
@@ -322,6 +372,11 @@ pub fn track(
             session: session.clone(),
             lines_written: patches.iter().map(|p| p.lines).sum(),
             lines_alive: patches.iter().map(|p| p.alive).sum(),
+            lines_never_committed: patches
+                .iter()
+                .filter(|p| p.state == "never_committed")
+                .map(|p| p.lines)
+                .sum(),
             by_state,
             patches,
         });
@@ -405,12 +460,23 @@ fn patch_state(
             None,
             (place != file).then_some(place),
         ),
-        Some((place, exact, norm)) if exact.max(norm) > 0 => state(
-            "partially_preserved",
-            exact.max(norm),
-            None,
-            (place != file).then_some(place),
-        ),
+        Some((place, exact, norm)) if exact.max(norm) > 0 => {
+            let newest = *committed
+                .iter()
+                .min_by_key(|c| history.iter().position(|h| h == *c))
+                .unwrap_or(&committed[0]);
+            let name = if place == file && rewritten_in_place(repo, newest, rev, file, lines) {
+                "repaired"
+            } else {
+                "partially_preserved"
+            };
+            state(
+                name,
+                exact.max(norm),
+                None,
+                (place != file).then_some(place),
+            )
+        }
         _ => {
             let first = *committed
                 .iter()
@@ -463,6 +529,65 @@ fn present_owned(wanted: impl Iterator<Item = String>, mut have: HashMap<String,
             _ => false,
         })
         .count()
+}
+
+/// Whether every line of the patch missing from `file` at `rev` was replaced where it stood: the
+/// diff from the committed version to `rev` removes it in a hunk that also adds lines (a fix on
+/// top of the agent's code) rather than only deleting it.
+fn rewritten_in_place(
+    repo: &Repository,
+    committed: Oid,
+    rev: Oid,
+    file: &str,
+    lines: &[String],
+) -> bool {
+    let (Some(old), Some(new)) = (file_at(repo, committed, file), file_at(repo, rev, file)) else {
+        return false;
+    };
+    let Ok(patch) = git2::Patch::from_buffers(old.as_bytes(), None, new.as_bytes(), None, None)
+    else {
+        return false;
+    };
+    // Removed line content → whether its hunk also added lines.
+    let mut removed: HashMap<String, bool> = HashMap::new();
+    for h in 0..patch.num_hunks() {
+        let Ok(count) = patch.num_lines_in_hunk(h) else {
+            continue;
+        };
+        let hunk: Vec<(char, String)> = (0..count)
+            .filter_map(|l| patch.line_in_hunk(h, l).ok())
+            .map(|l| {
+                (
+                    l.origin(),
+                    String::from_utf8_lossy(l.content())
+                        .trim_end_matches(['\n', '\r'])
+                        .to_string(),
+                )
+            })
+            .collect();
+        let adds = hunk.iter().any(|(o, _)| *o == '+');
+        for (origin, text) in hunk {
+            if origin == '-' {
+                let replaced = removed.entry(text).or_insert(true);
+                *replaced &= adds;
+            }
+        }
+    }
+    let mut left = count(new.lines());
+    let missing: Vec<&String> = lines
+        .iter()
+        .filter(|l| match left.get_mut(l.as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    !missing.is_empty()
+        && missing
+            .iter()
+            .all(|l| removed.get(l.as_str()) == Some(&true))
 }
 
 /// The commit of `history` (newest first) that took the patch's lines out of `file` after they

@@ -14,7 +14,7 @@ fn lines(name: &str) -> String {
 /// file → (state, patch object) from `git trail track --json`.
 fn states(repo: &TestRepo) -> std::collections::BTreeMap<String, Value> {
     let report: Value = serde_json::from_str(&repo.trail(&["track", S, "--json"])).unwrap();
-    report[0]["patches"]
+    report["sessions"][0]["patches"]
         .as_array()
         .unwrap()
         .iter()
@@ -29,7 +29,7 @@ fn every_state_comes_from_the_history_that_produced_it() {
     repo.trace(&["init"]);
     start(&repo, S, &repo.root);
     for f in [
-        "keep", "edit", "gone", "back", "moved", "indent", "undo", "scratch",
+        "keep", "edit", "cut", "gone", "back", "moved", "indent", "undo", "scratch",
     ] {
         write(
             &repo,
@@ -51,6 +51,7 @@ fn every_state_comes_from_the_history_that_produced_it() {
         "README.md",
         "keep.py",
         "edit.py",
+        "cut.py",
         "gone.py",
         "moved.py",
         "indent.py",
@@ -75,6 +76,8 @@ fn every_state_comes_from_the_history_that_produced_it() {
         &lines("edit").replace("edit line 3\n", "edit line three, by hand\n"),
     );
     repo.git(&["commit", "-qam", "hand edit"]);
+    repo.write("cut.py", &lines("cut").replace("cut line 4\n", ""));
+    repo.git(&["commit", "-qam", "cut a line"]);
     repo.git(&["rm", "-q", "gone.py"]);
     repo.git(&["commit", "-qm", "drop gone"]);
     let drop = repo.git(&["rev-parse", "HEAD"]);
@@ -92,12 +95,21 @@ fn every_state_comes_from_the_history_that_produced_it() {
     let s = states(&repo);
     let state = |f: &str| s[f]["state"].as_str().unwrap().to_string();
     assert_eq!(state("keep.py"), "alive_on_path");
-    assert_eq!(state("edit.py"), "partially_preserved");
+    assert_eq!(
+        state("edit.py"),
+        "repaired",
+        "its line 3 was rewritten in place"
+    );
     assert_eq!(
         (
             s["edit.py"]["alive"].as_u64(),
             s["edit.py"]["lines"].as_u64()
         ),
+        (Some(5), Some(6))
+    );
+    assert_eq!(state("cut.py"), "partially_preserved");
+    assert_eq!(
+        (s["cut.py"]["alive"].as_u64(), s["cut.py"]["lines"].as_u64()),
         (Some(5), Some(6))
     );
     assert_eq!(state("gone.py"), "lost");
@@ -116,10 +128,19 @@ fn every_state_comes_from_the_history_that_produced_it() {
     assert_eq!(state("scratch.py"), "never_committed");
 
     let report: Value = serde_json::from_str(&repo.trail(&["track", "--json"])).unwrap();
-    assert_eq!(report[0]["lines_written"], 8 * 6);
-    assert_eq!(report[0]["lines_alive"], 6 + 5 + 6 + 6);
+    assert_eq!(report["sessions"][0]["lines_written"], 9 * 6);
+    assert_eq!(report["sessions"][0]["lines_alive"], 6 + 5 + 5 + 6 + 6);
+    assert_eq!(report["overall"]["lines_never_committed"], 6);
+    assert_eq!(report["overall"]["sessions"], 1);
+    // Sessions older than --since are left out.
+    let none: Value =
+        serde_json::from_str(&repo.trail(&["track", "--since", "0h", "--json"])).unwrap();
+    assert_eq!(none["overall"]["sessions"], 0);
+    let week: Value =
+        serde_json::from_str(&repo.trail(&["track", "--since", "7d", "--json"])).unwrap();
+    assert_eq!(week["overall"]["sessions"], 1);
     let human = repo.trail(&["track", &S[..6]]);
-    assert!(human.starts_with("session c0c0c0c  8 patches: "), "{human}");
+    assert!(human.starts_with("session c0c0c0c  9 patches: "), "{human}");
     assert!(
         human.contains("lost") && human.contains("now in pkg.py"),
         "{human}"

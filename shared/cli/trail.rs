@@ -67,9 +67,11 @@ pub struct DiffArgs {
 /// A patch is one block of lines an agent step added to one file. Its state, against HEAD (or
 /// --rev): never_committed (no commit carries it), alive_on_path (every line still in its file),
 /// alive_moved (in another file its anchors followed: a move, a rename), alive_transformed (there up
-/// to whitespace), partially_preserved (some lines there), reverted (removed by git revert or by
-/// an undo to the earlier content), lost (removed by another commit, or only in commits no longer
-/// in history). The evidence (the removing commit, where the lines live now) comes with each.
+/// to whitespace), repaired (some lines rewritten in place, the rest there), partially_preserved
+/// (some lines there, others deleted), reverted (removed by git revert or by an undo to the earlier
+/// content), lost (removed by another commit, or only in commits no longer in history). The
+/// evidence (the removing commit, where the lines live now) comes with each. Results are cached in
+/// .git/traces/cache/track.json: a later run re-evaluates only patches whose files changed.
 ///
 /// Examples: git trail track, git trail track 3f9a --json
 #[derive(Args, Debug)]
@@ -79,9 +81,27 @@ pub struct TrackArgs {
     /// The revision to check against.
     #[arg(long, default_value = "HEAD")]
     pub rev: String,
-    /// Print a JSON array: per session, counts by state, lines written and alive, and every patch.
+    /// Only sessions that started within this long: `<n>h`, `<n>d` or `<n>w` (e.g. 7d).
+    #[arg(long, value_parser = parse_age)]
+    pub since: Option<i64>,
+    /// Print JSON: the totals over all sessions (`overall`), then per session the counts by state,
+    /// lines written, alive and never committed, and every patch with its evidence.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `7d` → seconds.
+fn parse_age(text: &str) -> Result<i64, String> {
+    let (n, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("'{text}' is not an age like 12h, 7d or 2w"))?;
+    match unit {
+        "h" => Ok(n * 3600),
+        "d" => Ok(n * 86_400),
+        "w" => Ok(n * 7 * 86_400),
+        _ => Err(format!("'{text}' is not an age like 12h, 7d or 2w")),
+    }
 }
 
 /// Show which commit and which agent step last changed each line of a file
@@ -281,7 +301,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Track(args) => {
             let repo = super::open_repo()?;
             capture::seal_pending(&repo);
-            let sessions = if args.sessions.is_empty() {
+            let mut sessions: Vec<String> = if args.sessions.is_empty() {
                 store::session_ids(&repo)?
             } else {
                 args.sessions
@@ -289,12 +309,24 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                     .map(|s| read::resolve(&repo, s).map(|a| a.session))
                     .collect::<Result<_, _>>()?
             };
+            if let Some(age) = args.since {
+                let now_ms = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)?
+                    .as_millis() as i64;
+                let cutoff = store::format_unix_ms(now_ms - age * 1000);
+                let recent: Vec<String> = read::list(&repo)?
+                    .into_iter()
+                    .filter(|s| s.started_at >= cutoff)
+                    .map(|s| s.id)
+                    .collect();
+                sessions.retain(|s| recent.contains(s));
+            }
             let rev = repo
                 .revparse_single(&args.rev)
                 .and_then(|o| o.peel_to_commit())
                 .map_err(|e| anyhow::anyhow!("bad revision '{}': {}", args.rev, e.message()))?
                 .id();
-            let report = track::track(&repo, &sessions, rev)?;
+            let report = track::TrackReport::new(rev, track::track(&repo, &sessions, rev)?);
             if args.json {
                 render::json_pretty(out, &report)?;
             } else {

@@ -253,8 +253,8 @@ pub fn trail_log(out: &mut dyn Write, entries: &[LogEntry]) -> io::Result<()> {
 }
 
 /// `git trail track`: per session, the totals, then one line per patch.
-pub fn track(out: &mut dyn Write, sessions: &[crate::track::SessionSurvival]) -> io::Result<()> {
-    for s in sessions {
+pub fn track(out: &mut dyn Write, report: &crate::track::TrackReport) -> io::Result<()> {
+    for s in &report.sessions {
         let states: Vec<String> = s.by_state.iter().map(|(k, n)| format!("{n} {k}")).collect();
         writeln!(
             out,
@@ -277,6 +277,20 @@ pub fn track(out: &mut dyn Write, sessions: &[crate::track::SessionSurvival]) ->
                 p.step, p.state, p.alive, p.lines, p.file, evidence
             )?;
         }
+    }
+    let o = &report.overall;
+    if o.sessions > 1 {
+        let states: Vec<String> = o.by_state.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        writeln!(
+            out,
+            "overall  {} sessions, {} patches: {}  ·  {} of {} lines alive, {} never committed",
+            o.sessions,
+            o.patches,
+            states.join(", "),
+            o.lines_alive,
+            o.lines_written,
+            o.lines_never_committed
+        )?;
     }
     Ok(())
 }
