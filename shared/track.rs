@@ -461,15 +461,19 @@ fn patch_state(
             (place != file).then_some(place),
         ),
         Some((place, exact, norm)) if exact.max(norm) > 0 => {
-            let newest = *committed
+            // The last commit that carried the lines on their own path is what they are compared
+            // with; a later rename moves them, it does not rewrite them.
+            let on_path = anchors
                 .iter()
-                .min_by_key(|c| history.iter().position(|h| h == *c))
-                .unwrap_or(&committed[0]);
-            let name = if place == file && rewritten_in_place(repo, newest, rev, file, lines) {
-                "repaired"
-            } else {
-                "partially_preserved"
-            };
+                .filter(|(c, a)| a.file == file && reachable.contains(c))
+                .map(|(c, _)| *c)
+                .min_by_key(|c| history.iter().position(|h| h == c));
+            let name =
+                if on_path.is_some_and(|c| rewritten_in_place(repo, c, rev, file, place, lines)) {
+                    "repaired"
+                } else {
+                    "partially_preserved"
+                };
             state(
                 name,
                 exact.max(norm),
@@ -532,16 +536,18 @@ fn present_owned(wanted: impl Iterator<Item = String>, mut have: HashMap<String,
 }
 
 /// Whether every line of the patch missing from `file` at `rev` was replaced where it stood: the
-/// diff from the committed version to `rev` removes it in a hunk that also adds lines (a fix on
-/// top of the agent's code) rather than only deleting it.
+/// diff from the committed version (at `file`) to `rev` (at `now`, which differs after a rename)
+/// removes it in a hunk that also adds lines (a fix on top of the agent's code) rather than only
+/// deleting it.
 fn rewritten_in_place(
     repo: &Repository,
     committed: Oid,
     rev: Oid,
     file: &str,
+    now: &str,
     lines: &[String],
 ) -> bool {
-    let (Some(old), Some(new)) = (file_at(repo, committed, file), file_at(repo, rev, file)) else {
+    let (Some(old), Some(new)) = (file_at(repo, committed, file), file_at(repo, rev, now)) else {
         return false;
     };
     let Ok(patch) = git2::Patch::from_buffers(old.as_bytes(), None, new.as_bytes(), None, None)
