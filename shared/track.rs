@@ -19,7 +19,8 @@
 //!   code.
 //! * `partially_preserved` — some of its lines are there, others were deleted (the evidence gives
 //!   the fraction: `alive` of `lines`).
-//! * `unknown` — reserved for evidence this version cannot read.
+//! * `unknown` — the patch was committed in a commit this repository does not have (a shallow or
+//!   partial clone), so whether it is in the revision's history cannot be told here.
 //!
 //! Lines too short to identify (blank, a lone brace) are not counted. Nothing here shells out:
 //! file contents come from the object database, history from a revwalk. Results are cached in
@@ -423,9 +424,13 @@ fn patch_state(
         .filter(|c| reachable.contains(c))
         .collect();
     if committed.is_empty() {
-        return match anchors.first() {
-            Some((c, _)) => state("lost", 0, Some(*c), None),
-            None => state("never_committed", 0, None, None),
+        // An anchored commit this repository does not have (a shallow or partial clone) may well
+        // be in the revision's history: that cannot be told from here.
+        let missing = anchors.iter().find(|(c, _)| repo.find_commit(*c).is_err());
+        return match (missing, anchors.first()) {
+            (Some((c, _)), _) => state("unknown", 0, Some(*c), None),
+            (None, Some((c, _))) => state("lost", 0, Some(*c), None),
+            (None, None) => state("never_committed", 0, None, None),
         };
     }
     // Where the lines could be now: their own path, then every file their anchors followed.

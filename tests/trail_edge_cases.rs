@@ -556,3 +556,59 @@ fn notes_survive_gc_prune_now() {
     );
     assert_eq!(track(&repo)["a.py"]["state"], "alive_on_path");
 }
+
+/// In a shallow clone, a patch committed beyond the boundary is `unknown`, not `lost`.
+#[test]
+fn a_patch_committed_beyond_a_shallow_boundary_is_unknown() {
+    let repo = TestRepo::with_files(&[("README.md", "one\n")]);
+    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
+    repo.trace(&["init"]);
+    let s = "f0f0f0f0-0000-4000-8000-00000000000f";
+    common::start(&repo, s, &repo.root);
+    common::write(
+        &repo,
+        s,
+        &repo.root,
+        "w1",
+        "deep.py",
+        "def deep():\n    return 'deep value'\n",
+    );
+    repo.git(&["add", "deep.py"]);
+    repo.git(&["commit", "-qm", "agent"]);
+    repo.write("later.txt", "a later human commit\n");
+    repo.git(&["add", "later.txt"]);
+    repo.git(&["commit", "-qm", "later"]);
+    let clone = repo.root.parent().unwrap().join("shallow-unknown");
+    let url = format!("file://{}", repo.root.display());
+    repo.git(&["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()]);
+    let in_clone = |args: &[&str]| {
+        let out = repo
+            .cmd("git")
+            .current_dir(&clone)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    in_clone(&[
+        "fetch",
+        "-q",
+        "--depth",
+        "1",
+        "origin",
+        "refs/notes/traces:refs/notes/traces",
+        "+refs/traces/*:refs/traces/*",
+    ]);
+    let report: Value = serde_json::from_str(&in_clone(&["trail", "track", "--json"])).unwrap();
+    let patch = &report["sessions"][0]["patches"][0];
+    assert_eq!(patch["file"], "deep.py");
+    assert_eq!(patch["state"], "unknown", "{patch}");
+    // The full repository knows: the lines are alive.
+    let here: Value = serde_json::from_str(&repo.trail(&["track", "--json"])).unwrap();
+    assert_eq!(here["sessions"][0]["patches"][0]["state"], "alive_on_path");
+}
