@@ -446,11 +446,11 @@ fn patch_state(
             continue;
         };
         let exact: HashMap<&str, usize> = count(text.lines());
-        let norm: HashMap<String, usize> = count_owned(text.lines().map(normalised));
-        let present = present(lines.iter().map(String::as_str), exact);
-        let present_norm = present_owned(lines.iter().map(|l| normalised(l)), norm);
-        if best.is_none_or(|(_, e, n)| (present, present_norm) > (e, n)) {
-            best = Some((place, present, present_norm));
+        let norm: HashMap<String, usize> = count(text.lines().map(normalised));
+        let found = present(lines.iter().map(String::as_str), exact);
+        let found_norm = present(lines.iter().map(|l| normalised(l)), norm);
+        if best.is_none_or(|(_, e, n)| (found, found_norm) > (e, n)) {
+            best = Some((place, found, found_norm));
         }
     }
     let total = lines.len();
@@ -500,7 +500,8 @@ fn patch_state(
     }
 }
 
-fn count<'a>(items: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
+/// How many times each item occurs.
+fn count<K: std::hash::Hash + Eq>(items: impl Iterator<Item = K>) -> HashMap<K, usize> {
     let mut m = HashMap::new();
     for i in items {
         *m.entry(i).or_default() += 1;
@@ -508,27 +509,11 @@ fn count<'a>(items: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
     m
 }
 
-fn count_owned(items: impl Iterator<Item = String>) -> HashMap<String, usize> {
-    let mut m = HashMap::new();
-    for i in items {
-        *m.entry(i).or_default() += 1;
-    }
-    m
-}
-
-fn present<'a>(wanted: impl Iterator<Item = &'a str>, mut have: HashMap<&'a str, usize>) -> usize {
-    wanted
-        .filter(|w| match have.get_mut(w) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                true
-            }
-            _ => false,
-        })
-        .count()
-}
-
-fn present_owned(wanted: impl Iterator<Item = String>, mut have: HashMap<String, usize>) -> usize {
+/// How many of `wanted` are in `have`, each occurrence used once.
+fn present<K: std::hash::Hash + Eq>(
+    wanted: impl Iterator<Item = K>,
+    mut have: HashMap<K, usize>,
+) -> usize {
     wanted
         .filter(|w| match have.get_mut(w) {
             Some(n) if *n > 0 => {

@@ -116,20 +116,7 @@ pub(crate) fn shrink_strings(
     Ok(())
 }
 
-/// The first line of a text, at most `max` characters, for one-line summaries.
-pub(crate) fn first_line(text: &str, max: usize) -> String {
-    let line = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .trim();
-    if line.chars().count() <= max {
-        return line.to_string();
-    }
-    let mut s: String = line.chars().take(max.saturating_sub(1)).collect();
-    s.push('…');
-    s
-}
+pub(crate) use crate::render::first_line;
 
 #[cfg(test)]
 mod tests {

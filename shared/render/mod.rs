@@ -19,6 +19,22 @@ use crate::store::ChainLink;
 use serde_json::Value;
 use std::io::{self, Write};
 
+/// The first non-blank line of a text, trimmed, at most `max` characters (cut with `…`): the
+/// one-line form of prompts, commands and answers everywhere.
+pub fn first_line(text: &str, max: usize) -> String {
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim();
+    if line.chars().count() <= max {
+        return line.to_string();
+    }
+    let mut s: String = line.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
 /// The first 7 characters of an object id, as git abbreviates.
 pub fn short(oid: &str) -> &str {
     &oid[..oid.len().min(7)]

@@ -686,7 +686,7 @@ impl<'r> Anchors<'r> {
                                 .text
                                 .as_ref()
                                 .map_or(st.summary.as_str(), |c| c.text.as_str());
-                            excerpt(text, 60)
+                            crate::render::first_line(text, 60)
                         })
                 });
                 StepSource {
@@ -741,21 +741,6 @@ fn expand(anchors: &[Rc<Anchor>]) -> FileLines {
     lines
 }
 
-/// The first non-blank line of `text`, trimmed, cut to `max` characters with `…`.
-fn excerpt(text: &str, max: usize) -> String {
-    let line = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .trim();
-    if line.chars().count() <= max {
-        return line.to_string();
-    }
-    let mut s: String = line.chars().take(max - 1).collect();
-    s.push('…');
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -806,8 +791,11 @@ mod tests {
 
     #[test]
     fn excerpts_cut_at_sixty() {
-        assert_eq!(excerpt("\n  fix the bug \nmore", 60), "fix the bug");
+        assert_eq!(
+            crate::render::first_line("\n  fix the bug \nmore", 60),
+            "fix the bug"
+        );
         let long = "x".repeat(80);
-        assert_eq!(excerpt(&long, 60).chars().count(), 60);
+        assert_eq!(crate::render::first_line(&long, 60).chars().count(), 60);
     }
 }
