@@ -3,44 +3,10 @@
 
 mod common;
 
-use common::{bash, edit, start, write, TestRepo};
+use common::{bash, edit, write};
 use serde_json::Value;
 
 const S: &str = "a0a0a0a0-0000-4000-8000-000000000001";
-
-fn wired() -> TestRepo {
-    let repo = TestRepo::with_files(&[("README.md", "one\n")]);
-    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
-    repo.trace(&["init"]);
-    start(&repo, S, &repo.root);
-    repo
-}
-
-/// The anchors on HEAD's note, parsed.
-fn anchors(repo: &TestRepo) -> Vec<Value> {
-    let out = repo.git_output(&["notes", "--ref", "traces", "show", "HEAD"]);
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn step_of(repo: &TestRepo, key: &str) -> u64 {
-    let trace: Value = serde_json::from_str(&repo.trace(&["show", S, "--json"])).unwrap();
-    trace["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| {
-            s["keys"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == key))
-        })
-        .unwrap()["index"]
-        .as_u64()
-        .unwrap()
-}
 
 fn ten_values() -> String {
     (1..=10).map(|i| format!("value_{i} = {i}\n")).collect()
@@ -48,7 +14,7 @@ fn ten_values() -> String {
 
 #[test]
 fn agent_lines_get_their_step_and_hand_edits_get_nothing() {
-    let repo = wired();
+    let repo = common::wired(S);
     write(&repo, S, &repo.root, "w1", "calc.py", &ten_values());
     let text = repo
         .read("calc.py")
@@ -66,21 +32,24 @@ fn agent_lines_get_their_step_and_hand_edits_get_nothing() {
     );
     repo.git(&["add", "calc.py"]);
     repo.git(&["commit", "-qm", "calc"]);
-    let (w, e) = (step_of(&repo, "tool:w1"), step_of(&repo, "tool:e1"));
+    let (w, e) = (
+        common::step_of(&repo, S, "tool:w1"),
+        common::step_of(&repo, S, "tool:e1"),
+    );
     let expected: Vec<Value> = vec![
         serde_json::json!({"file":"calc.py","firmness":"soft","key":"tool:e1","lines":[[2,2]],"session":S,"step":e,"tier":"exact_line","v":1}),
         serde_json::json!({"file":"calc.py","firmness":"soft","key":"tool:w1","lines":[[1,1],[3,4],[6,10]],"session":S,"step":w,"tier":"exact_line","v":1}),
     ];
-    assert_eq!(anchors(&repo), expected);
+    assert_eq!(common::note_anchors(&repo, "HEAD"), expected);
 }
 
 #[test]
 fn an_unchanged_agent_hunk_is_a_firm_anchor_and_reanchoring_changes_nothing() {
-    let repo = wired();
+    let repo = common::wired(S);
     write(&repo, S, &repo.root, "w1", "calc.py", &ten_values());
     repo.git(&["add", "calc.py"]);
     repo.git(&["commit", "-qm", "calc"]);
-    let notes = anchors(&repo);
+    let notes = common::note_anchors(&repo, "HEAD");
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(notes[0]["tier"], "exact_hunk");
     assert_eq!(notes[0]["firmness"], "firm");
@@ -96,7 +65,7 @@ fn an_unchanged_agent_hunk_is_a_firm_anchor_and_reanchoring_changes_nothing() {
 
 #[test]
 fn partial_commits_anchor_only_what_they_contain() {
-    let repo = wired();
+    let repo = common::wired(S);
     write(
         &repo,
         S,
@@ -115,7 +84,7 @@ fn partial_commits_anchor_only_what_they_contain() {
     );
     repo.git(&["add", "a.py"]);
     repo.git(&["commit", "-qm", "a"]);
-    let first = anchors(&repo);
+    let first = common::note_anchors(&repo, "HEAD");
     assert_eq!(first.len(), 1);
     assert_eq!(
         (first[0]["file"].as_str(), first[0]["key"].as_str()),
@@ -123,7 +92,7 @@ fn partial_commits_anchor_only_what_they_contain() {
     );
     repo.git(&["add", "b.py"]);
     repo.git(&["commit", "-qm", "b"]);
-    let second = anchors(&repo);
+    let second = common::note_anchors(&repo, "HEAD");
     assert_eq!(second.len(), 1);
     assert_eq!(
         (second[0]["file"].as_str(), second[0]["key"].as_str()),
@@ -133,7 +102,7 @@ fn partial_commits_anchor_only_what_they_contain() {
 
 #[test]
 fn moved_and_reindented_lines_keep_their_step() {
-    let repo = wired();
+    let repo = common::wired(S);
     write(
         &repo,
         S,
@@ -150,7 +119,7 @@ fn moved_and_reindented_lines_keep_their_step() {
     );
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-qm", "move"]);
-    let notes = anchors(&repo);
+    let notes = common::note_anchors(&repo, "HEAD");
     let tiers: Vec<(&str, &str, Value)> = notes
         .iter()
         .map(|a| {
@@ -170,11 +139,14 @@ fn moved_and_reindented_lines_keep_their_step() {
 
 #[test]
 fn a_commit_the_agent_makes_mid_session_is_anchored_and_human_commits_get_no_note() {
-    let repo = wired();
+    let repo = common::wired(S);
     repo.write("human.txt", "written by a person\n");
     repo.git(&["add", "human.txt"]);
     repo.git(&["commit", "-qm", "human"]);
-    assert!(anchors(&repo).is_empty(), "a human commit got anchors");
+    assert!(
+        common::note_anchors(&repo, "HEAD").is_empty(),
+        "a human commit got anchors"
+    );
     write(
         &repo,
         S,
@@ -191,7 +163,7 @@ fn a_commit_the_agent_makes_mid_session_is_anchored_and_human_commits_get_no_not
         "git add feature.rs && git commit -qm 'agent commit'",
         "",
     );
-    let notes = anchors(&repo);
+    let notes = common::note_anchors(&repo, "HEAD");
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(notes[0]["key"], "tool:w1");
     assert_eq!(notes[0]["lines"], serde_json::json!([[1, 3]]));
@@ -199,7 +171,7 @@ fn a_commit_the_agent_makes_mid_session_is_anchored_and_human_commits_get_no_not
 
 #[test]
 fn blame_commit_tells_the_intent_the_hunks_and_their_state() {
-    let repo = wired();
+    let repo = common::wired(S);
     repo.hook(
         "UserPromptSubmit",
         &common::payload(
@@ -236,7 +208,7 @@ fn blame_commit_tells_the_intent_the_hunks_and_their_state() {
     let hunks = story["hunks"].as_array().unwrap();
     assert_eq!(hunks.len(), 2);
     assert_eq!(hunks[0]["lines"], serde_json::json!([1, 2]));
-    assert_eq!(hunks[0]["step"], step_of(&repo, "tool:w1"));
+    assert_eq!(hunks[0]["step"], common::step_of(&repo, S, "tool:w1"));
     assert_eq!(hunks[0]["state"], "alive_on_path");
     assert_eq!(hunks[0]["prompt"], "Add a greeting helper");
     assert_eq!(hunks[1]["lines"], serde_json::json!([3, 3]));

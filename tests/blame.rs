@@ -3,18 +3,10 @@
 
 mod common;
 
-use common::{payload, start, write, TestRepo};
+use common::{payload, write, TestRepo};
 use serde_json::{json, Value};
 
 const S: &str = "c0c0c0c0-0000-4000-8000-000000000003";
-
-fn wired() -> TestRepo {
-    let repo = TestRepo::with_files(&[("README.md", "one\n")]);
-    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
-    repo.trace(&["init"]);
-    start(&repo, S, &repo.root);
-    repo
-}
 
 /// A UserPromptSubmit event, as Claude Code sends it.
 fn prompt(repo: &TestRepo, id: &str, text: &str) {
@@ -27,22 +19,6 @@ fn prompt(repo: &TestRepo, id: &str, text: &str) {
             json!({"prompt": text, "prompt_id": id}),
         ),
     );
-}
-
-/// The current number of the step holding `key`.
-fn step_of(repo: &TestRepo, key: &str) -> u64 {
-    repo.show_json(S)["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| {
-            s["keys"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == key))
-        })
-        .unwrap()["index"]
-        .as_u64()
-        .unwrap()
 }
 
 fn blame_json(repo: &TestRepo, args: &[&str]) -> Vec<Value> {
@@ -89,12 +65,12 @@ fn agent_file_with_a_hand_line(repo: &TestRepo) -> u64 {
     );
     repo.git(&["add", "shapes.py"]);
     repo.git(&["commit", "-qm", "shapes"]);
-    step_of(repo, "tool:w1")
+    common::step_of(repo, S, "tool:w1")
 }
 
 #[test]
 fn json_gives_agent_lines_their_step_and_prompt_and_hand_lines_nothing() {
-    let repo = wired();
+    let repo = common::wired(S);
     let w = agent_file_with_a_hand_line(&repo);
     let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
     let lines = blame_json(&repo, &["shapes.py"]);
@@ -135,7 +111,7 @@ fn strip_trace(porcelain: &str) -> String {
 
 #[test]
 fn porcelain_is_gits_plus_three_trace_lines_on_every_agent_line() {
-    let repo = wired();
+    let repo = common::wired(S);
     let w = agent_file_with_a_hand_line(&repo);
     // A second commit splits the first commit's lines into two groups: git prints the first
     // commit's details only on the first.
@@ -196,7 +172,7 @@ fn porcelain_is_gits_plus_three_trace_lines_on_every_agent_line() {
 
 #[test]
 fn lines_pushed_down_by_a_later_commit_keep_their_step() {
-    let repo = wired();
+    let repo = common::wired(S);
     let w = agent_file_with_a_hand_line(&repo);
     repo.write(
         "shapes.py",
@@ -233,7 +209,7 @@ fn lines_pushed_down_by_a_later_commit_keep_their_step() {
 
 #[test]
 fn a_renamed_file_keeps_its_steps_through_the_older_commits_path() {
-    let repo = wired();
+    let repo = common::wired(S);
     let w = agent_file_with_a_hand_line(&repo);
     repo.git(&["mv", "shapes.py", "geometry.py"]);
     repo.git(&["commit", "-qm", "rename"]);
@@ -264,7 +240,7 @@ fn a_renamed_file_keeps_its_steps_through_the_older_commits_path() {
 
 #[test]
 fn line_ranges_and_older_revisions_are_passed_to_git() {
-    let repo = wired();
+    let repo = common::wired(S);
     let w = agent_file_with_a_hand_line(&repo);
     repo.write(
         "shapes.py",
@@ -298,7 +274,7 @@ fn line_ranges_and_older_revisions_are_passed_to_git() {
 
 #[test]
 fn a_corrupt_note_is_skipped_with_one_warning_naming_its_commit() {
-    let repo = wired();
+    let repo = common::wired(S);
     agent_file_with_a_hand_line(&repo);
     let first = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
     write(
@@ -314,7 +290,7 @@ fn a_corrupt_note_is_skipped_with_one_warning_naming_its_commit() {
     );
     repo.git(&["commit", "-qam", "volume"]);
     let second = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
-    let w2 = step_of(&repo, "tool:w2");
+    let w2 = common::step_of(&repo, S, "tool:w2");
     // The first commit's note becomes garbage; the second gets a line from a future schema.
     repo.git(&[
         "notes", "--ref", "traces", "add", "-f", "-m", "not json", &first,
@@ -349,7 +325,7 @@ fn a_corrupt_note_is_skipped_with_one_warning_naming_its_commit() {
 
 #[test]
 fn a_forgotten_session_still_shows_its_step_without_prompt() {
-    let repo = wired();
+    let repo = common::wired(S);
     let w = agent_file_with_a_hand_line(&repo);
     repo.git(&["update-ref", "-d", &format!("refs/traces/sessions/{S}")]);
     let out = repo.git_output(&["trail", "blame", "--json", "shapes.py"]);
@@ -370,7 +346,7 @@ fn a_forgotten_session_still_shows_its_step_without_prompt() {
 #[test]
 fn notes_in_a_fanned_out_tree_are_found() {
     // Past a few hundred notes git stores them as `ab/cdef…` (and deeper); move ours there.
-    let repo = wired();
+    let repo = common::wired(S);
     let w = agent_file_with_a_hand_line(&repo);
     let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
     let blob = repo
@@ -422,7 +398,7 @@ fn notes_in_a_fanned_out_tree_are_found() {
 
 #[test]
 fn a_step_renumbered_since_anchoring_is_found_by_its_key() {
-    let repo = wired();
+    let repo = common::wired(S);
     let w = agent_file_with_a_hand_line(&repo);
     let note = repo.git(&["notes", "--ref", "traces", "show", "HEAD"]);
     let stale = note.replace(&format!("\"step\":{w},"), "\"step\":99,");
@@ -444,7 +420,7 @@ fn a_step_renumbered_since_anchoring_is_found_by_its_key() {
 
 #[test]
 fn a_path_missing_from_the_revision_is_gits_error_with_a_hint() {
-    let repo = wired();
+    let repo = common::wired(S);
     let out = repo.git_output(&["trail", "blame", "HEAD", "--", "nope.py"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -457,7 +433,7 @@ fn a_path_missing_from_the_revision_is_gits_error_with_a_hint() {
 
 #[test]
 fn human_view_is_git_blames_with_the_step() {
-    let repo = wired();
+    let repo = common::wired(S);
     prompt(&repo, "p1", "write a greeting module");
     write(
         &repo,
@@ -473,7 +449,7 @@ fn human_view_is_git_blames_with_the_step() {
     );
     repo.git(&["add", "greet.py"]);
     repo.git(&["commit", "-qm", "greet"]);
-    let step = step_of(&repo, "tool:w1");
+    let step = common::step_of(&repo, S, "tool:w1");
     assert_eq!(step, 2);
     // Without the step column, the lines are git blame's own.
     let ours = repo.trail(&["blame", "greet.py"]);

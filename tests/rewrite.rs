@@ -3,31 +3,14 @@
 
 mod common;
 
-use common::{start, write, TestRepo};
+use common::{write, TestRepo};
 use serde_json::Value;
 
 const S: &str = "b0b0b0b0-0000-4000-8000-000000000002";
 
-fn wired() -> TestRepo {
-    let repo = TestRepo::with_files(&[("README.md", "one\n")]);
-    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
-    repo.trace(&["init"]);
-    start(&repo, S, &repo.root);
-    repo
-}
-
-fn anchors(repo: &TestRepo, rev: &str) -> Vec<Value> {
-    let out = repo.git_output(&["notes", "--ref", "traces", "show", rev]);
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// (file, key, lines) of each anchor, for compact assertions.
 fn summary(repo: &TestRepo, rev: &str) -> Vec<(String, String, Value)> {
-    anchors(repo, rev)
+    common::note_anchors(repo, rev)
         .iter()
         .map(|a| {
             (
@@ -63,7 +46,7 @@ const BETA: &str = "def beta():\n    return 'beta value'\n";
 
 #[test]
 fn amend_moves_anchors_and_shifts_their_lines() {
-    let repo = wired();
+    let repo = common::wired(S);
     agent_commit(&repo, "w1", "a.py", ALPHA);
     let before = repo.git(&["rev-parse", "HEAD"]);
     repo.write(
@@ -85,7 +68,7 @@ fn amend_moves_anchors_and_shifts_their_lines() {
 
 #[test]
 fn reorder_and_squash_keep_every_anchor() {
-    let repo = wired();
+    let repo = common::wired(S);
     agent_commit(&repo, "w1", "a.py", ALPHA);
     agent_commit(&repo, "w2", "b.py", BETA);
     // Reorder: b first, then a.
@@ -112,7 +95,7 @@ fn reorder_and_squash_keep_every_anchor() {
 
 #[test]
 fn anchors_follow_a_rebase_even_when_the_session_is_gone() {
-    let repo = wired();
+    let repo = common::wired(S);
     repo.git(&["checkout", "-qb", "feature"]);
     agent_commit(&repo, "w1", "a.py", ALPHA);
     let old = repo.git(&["rev-parse", "HEAD"]);
@@ -151,7 +134,7 @@ fn anchors_follow_a_rebase_even_when_the_session_is_gone() {
 
 #[test]
 fn a_dropped_commit_keeps_its_note() {
-    let repo = wired();
+    let repo = common::wired(S);
     agent_commit(&repo, "w1", "a.py", ALPHA);
     let dropped = repo.git(&["rev-parse", "HEAD"]);
     agent_commit(&repo, "w2", "b.py", BETA);
@@ -170,7 +153,7 @@ fn a_dropped_commit_keeps_its_note() {
 /// What git does not report to post-rewrite is re-anchored by content at the next post-commit.
 #[test]
 fn cherry_pick_squash_merge_stash_and_soft_reset_are_anchored_by_content() {
-    let repo = wired();
+    let repo = common::wired(S);
     repo.git(&["checkout", "-qb", "feature"]);
     agent_commit(&repo, "w1", "a.py", ALPHA);
     let picked = repo.git(&["rev-parse", "HEAD"]);
@@ -221,7 +204,7 @@ fn cherry_pick_squash_merge_stash_and_soft_reset_are_anchored_by_content() {
 /// Notes travel to another clone and merge there with git's own machinery.
 #[test]
 fn notes_fetched_into_a_second_clone_merge_with_cat_sort_uniq() {
-    let repo = wired();
+    let repo = common::wired(S);
     agent_commit(&repo, "w1", "a.py", ALPHA);
     let clone = repo.root.parent().unwrap().join("clone");
     repo.git(&[

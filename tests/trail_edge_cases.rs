@@ -4,33 +4,15 @@
 
 mod common;
 
-use common::{bash, start, write, TestRepo};
+use common::{bash, write, TestRepo};
 use serde_json::{json, Value};
 use std::path::Path;
 
 const S: &str = "e0e0e0e0-0000-4000-8000-00000000000e";
 
-fn wired() -> TestRepo {
-    let repo = TestRepo::with_files(&[("README.md", "one\n")]);
-    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
-    repo.trace(&["init"]);
-    start(&repo, S, &repo.root);
-    repo
-}
-
-/// The anchors on `rev`'s note, parsed.
-fn anchors(repo: &TestRepo, rev: &str) -> Vec<Value> {
-    let out = repo.git_output(&["notes", "--ref", "traces", "show", rev]);
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// (file, key, lines) of each anchor on `rev`, for compact assertions.
 fn summary(repo: &TestRepo, rev: &str) -> Vec<(String, String, Value)> {
-    anchors(repo, rev)
+    common::note_anchors(repo, rev)
         .iter()
         .map(|a| {
             (
@@ -40,22 +22,6 @@ fn summary(repo: &TestRepo, rev: &str) -> Vec<(String, String, Value)> {
             )
         })
         .collect()
-}
-
-/// The current number of the step holding `key`.
-fn step_of(repo: &TestRepo, key: &str) -> u64 {
-    repo.show_json(S)["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| {
-            s["keys"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == key))
-        })
-        .unwrap_or_else(|| panic!("no step holds {key}"))["index"]
-        .as_u64()
-        .unwrap()
 }
 
 fn parse_blame(stdout: &[u8]) -> Vec<Value> {
@@ -161,7 +127,7 @@ const ALPHA: &str = "def alpha():\n    return 'alpha value'\n";
 /// Case 1: `git rebase -i` with `fixup`: both commits' anchors land on the one new commit.
 #[test]
 fn a_fixup_rebase_keeps_the_fixed_up_commits_anchors_on_the_new_commit() {
-    let repo = wired();
+    let repo = common::wired(S);
     write(&repo, S, &repo.root, "w1", "a.py", &six("alpha"));
     repo.git(&["add", "a.py"]);
     repo.git(&["commit", "-qm", "add a.py"]);
@@ -181,7 +147,10 @@ fn a_fixup_rebase_keeps_the_fixed_up_commits_anchors_on_the_new_commit() {
             ("b.py".into(), "tool:w2".into(), json!([[1, 2]])),
         ]
     );
-    let (w1, w2) = (step_of(&repo, "tool:w1"), step_of(&repo, "tool:w2"));
+    let (w1, w2) = (
+        common::step_of(&repo, S, "tool:w1"),
+        common::step_of(&repo, S, "tool:w2"),
+    );
     let head = new.trim();
     for (file, step, n) in [("a.py", w1, 6), ("b.py", w2, 2)] {
         let lines = blame_json(&repo, &[file]);
@@ -199,7 +168,7 @@ fn a_fixup_rebase_keeps_the_fixed_up_commits_anchors_on_the_new_commit() {
 /// Case 2: A merge commit: the agent's lines keep their step through `git merge --no-ff`.
 #[test]
 fn a_merged_agent_commit_is_blamed_and_tracked_on_main() {
-    let repo = wired();
+    let repo = common::wired(S);
     repo.git(&["checkout", "-qb", "feature"]);
     write(&repo, S, &repo.root, "w1", "feat.py", &six("feat"));
     repo.git(&["add", "feat.py"]);
@@ -217,7 +186,7 @@ fn a_merged_agent_commit_is_blamed_and_tracked_on_main() {
         3,
         "not a merge commit"
     );
-    let w1 = step_of(&repo, "tool:w1");
+    let w1 = common::step_of(&repo, S, "tool:w1");
     let lines = blame_json(&repo, &["feat.py"]);
     let expected: Vec<(u64, String, Value, Value, Value)> = (1..=6)
         .map(|i| {
@@ -252,14 +221,14 @@ fn a_merged_agent_commit_is_blamed_and_tracked_on_main() {
 /// session refs are not there) and track, with no sessions, prints an empty report.
 #[test]
 fn a_shallow_clone_with_notes_resolves_blame_and_tracks_nothing() {
-    let repo = wired();
+    let repo = common::wired(S);
     repo.write("old.txt", "history the shallow clone will not have\n");
     repo.git(&["add", "old.txt"]);
     repo.git(&["commit", "-qm", "older"]);
     write(&repo, S, &repo.root, "w1", "a.py", &six("shallow"));
     repo.git(&["add", "a.py"]);
     repo.git(&["commit", "-qm", "agent a.py"]);
-    let w1 = step_of(&repo, "tool:w1");
+    let w1 = common::step_of(&repo, S, "tool:w1");
     let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
 
     let clone = repo.root.parent().unwrap().join("shallow");
@@ -328,7 +297,7 @@ fn a_shallow_clone_with_notes_resolves_blame_and_tracks_nothing() {
 /// Case 4: A file deleted at HEAD: git's error with a hint, exit 1; older revisions still blame.
 #[test]
 fn blaming_a_file_deleted_at_head_is_an_error_with_a_hint() {
-    let repo = wired();
+    let repo = common::wired(S);
     write(&repo, S, &repo.root, "w1", "gone.py", &six("gone"));
     repo.git(&["add", "gone.py"]);
     repo.git(&["commit", "-qm", "add gone.py"]);
@@ -346,7 +315,7 @@ fn blaming_a_file_deleted_at_head_is_an_error_with_a_hint() {
     assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"));
     assert!(out.stdout.is_empty());
 
-    let w1 = step_of(&repo, "tool:w1");
+    let w1 = common::step_of(&repo, S, "tool:w1");
     let lines = blame_json(&repo, &["HEAD~1", "--", "gone.py"]);
     assert_eq!(lines.len(), 6);
     assert!(
@@ -361,7 +330,7 @@ fn blaming_a_file_deleted_at_head_is_an_error_with_a_hint() {
 /// Case 5: A binary file written by the agent's shell command: no anchor, no patch, no failure.
 #[test]
 fn binary_files_get_no_anchor_and_no_patch() {
-    let repo = wired();
+    let repo = common::wired(S);
     bash(
         &repo,
         S,
@@ -380,7 +349,7 @@ fn binary_files_get_no_anchor_and_no_patch() {
         summary(&repo, "HEAD"),
         [("notes.txt".into(), "tool:b1".into(), json!([[1, 2]]))]
     );
-    let b1 = step_of(&repo, "tool:b1");
+    let b1 = common::step_of(&repo, S, "tool:b1");
     let lines = blame_json(&repo, &["notes.txt"]);
     assert_eq!(
         owners(&lines),
@@ -412,7 +381,7 @@ fn binary_files_get_no_anchor_and_no_patch() {
 /// leaves the other five alive, judged exactly as the same edit of an LF twin is.
 #[test]
 fn crlf_files_are_blamed_and_tracked_line_by_line() {
-    let repo = wired();
+    let repo = common::wired(S);
     let numbered = |name: &str, eol: &str| -> String {
         (1..=6)
             .map(|i| format!("{name} line number {i}{eol}"))
@@ -426,7 +395,7 @@ fn crlf_files_are_blamed_and_tracked_line_by_line() {
     write(&repo, S, &repo.root, "w3", "unix.txt", &unix);
     repo.git(&["add", "dos.txt", "cut.txt", "unix.txt"]);
     repo.git(&["commit", "-qm", "dos files"]);
-    let w1 = step_of(&repo, "tool:w1");
+    let w1 = common::step_of(&repo, S, "tool:w1");
     assert_eq!(
         summary(&repo, "HEAD"),
         [
@@ -492,7 +461,7 @@ fn crlf_files_are_blamed_and_tracked_line_by_line() {
 /// Case 7: A rename with an edit: the unchanged agent lines keep their step under the new name.
 #[test]
 fn a_renamed_and_edited_file_keeps_its_unchanged_agent_lines() {
-    let repo = wired();
+    let repo = common::wired(S);
     write(&repo, S, &repo.root, "w1", "a.py", &six("renamed"));
     repo.git(&["add", "a.py"]);
     repo.git(&["commit", "-qm", "add a.py"]);
@@ -503,7 +472,7 @@ fn a_renamed_and_edited_file_keeps_its_unchanged_agent_lines() {
     );
     repo.git(&["add", "b.py"]);
     repo.git(&["commit", "-qm", "rename and edit"]);
-    let w1 = step_of(&repo, "tool:w1");
+    let w1 = common::step_of(&repo, S, "tool:w1");
     let lines = blame_json(&repo, &["b.py"]);
     let steps: Vec<Value> = lines.iter().map(|l| l["step"].clone()).collect();
     let w = json!(w1);
@@ -531,7 +500,7 @@ fn a_renamed_and_edited_file_keeps_its_unchanged_agent_lines() {
 /// Case 8: `git gc --prune=now` keeps the notes and what they point at.
 #[test]
 fn notes_survive_gc_prune_now() {
-    let repo = wired();
+    let repo = common::wired(S);
     write(&repo, S, &repo.root, "w1", "a.py", &six("gc"));
     repo.git(&["add", "a.py"]);
     repo.git(&["commit", "-qm", "add a.py"]);
@@ -545,7 +514,7 @@ fn notes_survive_gc_prune_now() {
     assert_eq!(repo.git(&["rev-parse", "refs/notes/traces"]), notes);
     assert_eq!(summary(&repo, "HEAD"), before);
     assert_eq!(before, [("a.py".into(), "tool:w1".into(), json!([[1, 6]]))]);
-    let w1 = step_of(&repo, "tool:w1");
+    let w1 = common::step_of(&repo, S, "tool:w1");
     let lines = blame_json(&repo, &["a.py"]);
     assert_eq!(lines.len(), 6);
     assert!(

@@ -298,3 +298,38 @@ pub fn edit(repo: &TestRepo, session: &str, cwd: &Path, id: &str, rel: &str, old
         &payload(session, cwd, "PostToolUse", post),
     );
 }
+
+/// A repository with one commit, git-traces wired by `git trace init`, and `session` started.
+pub fn wired(session: &str) -> TestRepo {
+    let repo = TestRepo::with_files(&[("README.md", "one\n")]);
+    std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
+    repo.trace(&["init"]);
+    start(&repo, session, &repo.root);
+    repo
+}
+
+/// The anchors on `rev`'s note on refs/notes/traces, parsed.
+pub fn note_anchors(repo: &TestRepo, rev: &str) -> Vec<Value> {
+    let out = repo.git_output(&["notes", "--ref", "traces", "show", rev]);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The current number of the step of `session` holding `key`.
+pub fn step_of(repo: &TestRepo, session: &str, key: &str) -> u64 {
+    repo.show_json(session)["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["keys"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == key))
+        })
+        .unwrap_or_else(|| panic!("no step of {session} holds {key}"))["index"]
+        .as_u64()
+        .unwrap()
+}
