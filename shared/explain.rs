@@ -413,7 +413,7 @@ fn unix_seconds(t: &str) -> Option<i64> {
 }
 
 /// Wall time of a session: from its first to its last event; 0 when either is unreadable.
-fn wall_seconds(started: &str, ended: &str) -> i64 {
+pub fn wall_seconds(started: &str, ended: &str) -> i64 {
     match (unix_seconds(started), unix_seconds(ended)) {
         (Some(a), Some(b)) if b >= a => b - a,
         _ => 0,

@@ -4,41 +4,13 @@
 mod common;
 
 use common::{write, TestRepo};
-use serde_json::Value;
 
 const S: &str = "b0b0b0b0-0000-4000-8000-000000000002";
-
-/// (file, key, lines) of each anchor, for compact assertions.
-fn summary(repo: &TestRepo, rev: &str) -> Vec<(String, String, Value)> {
-    common::note_anchors(repo, rev)
-        .iter()
-        .map(|a| {
-            (
-                a["file"].as_str().unwrap().to_string(),
-                a["key"].as_str().unwrap().to_string(),
-                a["lines"].clone(),
-            )
-        })
-        .collect()
-}
 
 fn agent_commit(repo: &TestRepo, id: &str, file: &str, body: &str) {
     write(repo, S, &repo.root, id, file, body);
     repo.git(&["add", file]);
     repo.git(&["commit", "-qm", &format!("add {file}")]);
-}
-
-fn rebase_todo(repo: &TestRepo, script: &str, args: &[&str]) {
-    let mut cmd = repo.cmd("git");
-    cmd.env("GIT_SEQUENCE_EDITOR", script)
-        .args(["rebase", "-q", "-i"])
-        .args(args);
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "rebase: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 const ALPHA: &str = "def alpha():\n    return 'alpha value'\n";
@@ -56,12 +28,12 @@ fn amend_moves_anchors_and_shifts_their_lines() {
     repo.git(&["commit", "-qa", "--amend", "-m", "alpha, with a header"]);
     assert_ne!(repo.git(&["rev-parse", "HEAD"]), before);
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [("a.py".into(), "tool:w1".into(), serde_json::json!([[3, 4]]))]
     );
     // The replaced commit keeps its note.
     assert_eq!(
-        summary(&repo, before.trim()),
+        common::anchor_summary(&repo, before.trim()),
         [("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]]))]
     );
 }
@@ -72,20 +44,20 @@ fn reorder_and_squash_keep_every_anchor() {
     agent_commit(&repo, "w1", "a.py", ALPHA);
     agent_commit(&repo, "w2", "b.py", BETA);
     // Reorder: b first, then a.
-    rebase_todo(&repo, "sed -i '1{h;d};2G'", &["HEAD~2"]);
+    common::rebase_todo(&repo, "sed -i '1{h;d};2G'", &["HEAD~2"]);
     assert_eq!(repo.git(&["log", "-1", "--format=%s"]).trim(), "add a.py");
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]]))]
     );
     assert_eq!(
-        summary(&repo, "HEAD~1"),
+        common::anchor_summary(&repo, "HEAD~1"),
         [("b.py".into(), "tool:w2".into(), serde_json::json!([[1, 2]]))]
     );
     // Squash both into one commit.
-    rebase_todo(&repo, "sed -i '2s/^pick/squash/'", &["HEAD~2"]);
+    common::rebase_todo(&repo, "sed -i '2s/^pick/squash/'", &["HEAD~2"]);
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [
             ("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]])),
             ("b.py".into(), "tool:w2".into(), serde_json::json!([[1, 2]])),
@@ -127,7 +99,7 @@ fn anchors_follow_a_rebase_even_when_the_session_is_gone() {
     let new = repo.git(&["rev-parse", "HEAD"]);
     assert_ne!(old, new);
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [("a.py".into(), "tool:w1".into(), serde_json::json!([[4, 5]]))]
     );
 }
@@ -138,14 +110,14 @@ fn a_dropped_commit_keeps_its_note() {
     agent_commit(&repo, "w1", "a.py", ALPHA);
     let dropped = repo.git(&["rev-parse", "HEAD"]);
     agent_commit(&repo, "w2", "b.py", BETA);
-    rebase_todo(&repo, "sed -i '1d'", &["HEAD~2"]);
+    common::rebase_todo(&repo, "sed -i '1d'", &["HEAD~2"]);
     assert!(!repo.path("a.py").exists());
     assert_eq!(
-        summary(&repo, dropped.trim()),
+        common::anchor_summary(&repo, dropped.trim()),
         [("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]]))]
     );
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [("b.py".into(), "tool:w2".into(), serde_json::json!([[1, 2]]))]
     );
 }
@@ -162,7 +134,7 @@ fn cherry_pick_squash_merge_stash_and_soft_reset_are_anchored_by_content() {
 
     repo.git(&["cherry-pick", picked.trim()]);
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]]))]
     );
 
@@ -170,7 +142,7 @@ fn cherry_pick_squash_merge_stash_and_soft_reset_are_anchored_by_content() {
     repo.git(&["merge", "-q", "--squash", "feature"]);
     repo.git(&["commit", "-qm", "squash-merged feature"]);
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [
             ("a.py".into(), "tool:w1".into(), serde_json::json!([[1, 2]])),
             ("b.py".into(), "tool:w2".into(), serde_json::json!([[1, 2]])),
@@ -179,7 +151,7 @@ fn cherry_pick_squash_merge_stash_and_soft_reset_are_anchored_by_content() {
 
     repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
     repo.git(&["commit", "-qm", "recommitted"]);
-    assert_eq!(summary(&repo, "HEAD").len(), 2);
+    assert_eq!(common::anchor_summary(&repo, "HEAD").len(), 2);
 
     repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
     write(
@@ -196,7 +168,7 @@ fn cherry_pick_squash_merge_stash_and_soft_reset_are_anchored_by_content() {
     repo.git(&["add", "c.py"]);
     repo.git(&["commit", "-qm", "after stash"]);
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [("c.py".into(), "tool:w3".into(), serde_json::json!([[1, 2]]))]
     );
 }

@@ -10,20 +10,6 @@ use std::path::Path;
 
 const S: &str = "e0e0e0e0-0000-4000-8000-00000000000e";
 
-/// (file, key, lines) of each anchor on `rev`, for compact assertions.
-fn summary(repo: &TestRepo, rev: &str) -> Vec<(String, String, Value)> {
-    common::note_anchors(repo, rev)
-        .iter()
-        .map(|a| {
-            (
-                a["file"].as_str().unwrap().to_string(),
-                a["key"].as_str().unwrap().to_string(),
-                a["lines"].clone(),
-            )
-        })
-        .collect()
-}
-
 fn parse_blame(stdout: &[u8]) -> Vec<Value> {
     serde_json::from_slice::<Value>(stdout)
         .unwrap()
@@ -81,21 +67,6 @@ fn track(repo: &TestRepo) -> std::collections::BTreeMap<String, Value> {
         .collect()
 }
 
-fn rebase_todo(repo: &TestRepo, script: &str, args: &[&str]) {
-    let out = repo
-        .cmd("git")
-        .env("GIT_SEQUENCE_EDITOR", script)
-        .args(["rebase", "-q", "-i"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "rebase: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Runs git in `dir` (another clone) and returns the whole output.
 fn git_in(repo: &TestRepo, dir: &Path, args: &[&str]) -> std::process::Output {
     repo.cmd("git")
@@ -135,13 +106,13 @@ fn a_fixup_rebase_keeps_the_fixed_up_commits_anchors_on_the_new_commit() {
     repo.git(&["add", "b.py"]);
     repo.git(&["commit", "-qm", "fixup! add a.py"]);
     let old = repo.git(&["rev-parse", "HEAD"]);
-    rebase_todo(&repo, "sed -i '2s/^pick/fixup/'", &["HEAD~2"]);
+    common::rebase_todo(&repo, "sed -i '2s/^pick/fixup/'", &["HEAD~2"]);
     let new = repo.git(&["rev-parse", "HEAD"]);
     assert_ne!(old, new);
     assert_eq!(repo.git(&["log", "-1", "--format=%s"]).trim(), "add a.py");
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "2");
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [
             ("a.py".into(), "tool:w1".into(), json!([[1, 6]])),
             ("b.py".into(), "tool:w2".into(), json!([[1, 2]])),
@@ -346,7 +317,7 @@ fn binary_files_get_no_anchor_and_no_patch() {
     repo.git(&["add", "blob.bin", "notes.txt"]);
     repo.git(&["commit", "-qm", "binary and text"]);
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [("notes.txt".into(), "tool:b1".into(), json!([[1, 2]]))]
     );
     let b1 = common::step_of(&repo, S, "tool:b1");
@@ -397,7 +368,7 @@ fn crlf_files_are_blamed_and_tracked_line_by_line() {
     repo.git(&["commit", "-qm", "dos files"]);
     let w1 = common::step_of(&repo, S, "tool:w1");
     assert_eq!(
-        summary(&repo, "HEAD"),
+        common::anchor_summary(&repo, "HEAD"),
         [
             ("cut.txt".into(), "tool:w2".into(), json!([[1, 6]])),
             ("dos.txt".into(), "tool:w1".into(), json!([[1, 6]])),
@@ -504,7 +475,7 @@ fn notes_survive_gc_prune_now() {
     write(&repo, S, &repo.root, "w1", "a.py", &six("gc"));
     repo.git(&["add", "a.py"]);
     repo.git(&["commit", "-qm", "add a.py"]);
-    let before = summary(&repo, "HEAD");
+    let before = common::anchor_summary(&repo, "HEAD");
     let notes = repo.git(&["rev-parse", "refs/notes/traces"]);
     // Unreachable objects to prune: a dropped commit.
     repo.git(&["commit", "-q", "--allow-empty", "-m", "to drop"]);
@@ -512,7 +483,7 @@ fn notes_survive_gc_prune_now() {
     repo.git(&["reflog", "expire", "--expire=now", "--all"]);
     repo.git(&["gc", "-q", "--prune=now"]);
     assert_eq!(repo.git(&["rev-parse", "refs/notes/traces"]), notes);
-    assert_eq!(summary(&repo, "HEAD"), before);
+    assert_eq!(common::anchor_summary(&repo, "HEAD"), before);
     assert_eq!(before, [("a.py".into(), "tool:w1".into(), json!([[1, 6]]))]);
     let w1 = common::step_of(&repo, S, "tool:w1");
     let lines = blame_json(&repo, &["a.py"]);

@@ -1,36 +1,27 @@
 //! `git trail blame commit`: a commit's story as text or markdown.
 
-use crate::explain::CommitStory;
+use crate::explain::{wall_seconds, CommitStory, Hunk, SessionPart};
 use std::io::{self, Write};
-
-fn wall(started: &str, ended: &str) -> String {
-    let secs = |t: &str| -> Option<i64> {
-        // 2026-11-25T00:34:56.263Z: minutes and seconds within the day are enough for a span
-        // under a day; longer spans are shown by their dates.
-        let h: i64 = t.get(11..13)?.parse().ok()?;
-        let m: i64 = t.get(14..16)?.parse().ok()?;
-        let s: i64 = t.get(17..19)?.parse().ok()?;
-        Some(h * 3600 + m * 60 + s)
-    };
-    match (secs(started), secs(ended)) {
-        (Some(a), Some(b)) if started.get(..10) == ended.get(..10) && b >= a => {
-            let d = b - a;
-            if d >= 60 {
-                format!("{} m", d / 60)
-            } else {
-                format!("{d} s")
-            }
-        }
-        _ => format!(
-            "{} .. {}",
-            started.get(..10).unwrap_or(""),
-            ended.get(..10).unwrap_or("")
-        ),
-    }
-}
 
 fn short(s: &str) -> &str {
     &s[..s.len().min(8)]
+}
+
+/// `claude, claude-opus-4-8, 12 steps, 3 m`: the session's agent and cost, for both formats.
+fn session_facts(p: &SessionPart) -> String {
+    let mut facts = vec![p.harness.clone()];
+    facts.extend(p.models.iter().cloned());
+    facts.push(format!("{} steps", p.steps));
+    facts.push(super::pr::duration(wall_seconds(
+        &p.started_at,
+        &p.ended_at,
+    )));
+    facts.join(", ")
+}
+
+/// `3f9a61c2:12`, or None for lines written by hand.
+fn who(h: &Hunk) -> Option<String> {
+    Some(format!("{}:{}", short(h.session.as_deref()?), h.step?))
 }
 
 /// Plain text, for the terminal.
@@ -45,16 +36,9 @@ pub fn commit_story(out: &mut dyn Write, s: &CommitStory) -> io::Result<()> {
     for p in &s.sessions {
         writeln!(
             out,
-            "\nsession {} ({}{}) · {} steps · {}",
+            "\nsession {} ({})",
             short(&p.session),
-            p.harness,
-            if p.models.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", p.models.join(", "))
-            },
-            p.steps,
-            wall(&p.started_at, &p.ended_at)
+            session_facts(p)
         )?;
         for prompt in &p.prompts {
             writeln!(
@@ -66,10 +50,7 @@ pub fn commit_story(out: &mut dyn Write, s: &CommitStory) -> io::Result<()> {
     }
     writeln!(out)?;
     for h in &s.hunks {
-        let who = match (&h.session, h.step) {
-            (Some(session), Some(step)) => format!("{}:{step}", short(session)),
-            _ => "by hand".into(),
-        };
+        let who = who(h).unwrap_or_else(|| "by hand".into());
         let line = format!(
             "  {}:{}-{}  {:<14} {}",
             h.file,
@@ -99,16 +80,9 @@ pub fn commit_story_md(out: &mut dyn Write, s: &CommitStory) -> io::Result<()> {
     for p in &s.sessions {
         writeln!(
             out,
-            "**Session `{}`** ({}{}, {} steps, {})\n",
+            "**Session `{}`** ({})\n",
             short(&p.session),
-            p.harness,
-            if p.models.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", p.models.join(", "))
-            },
-            p.steps,
-            wall(&p.started_at, &p.ended_at)
+            session_facts(p)
         )?;
         for prompt in &p.prompts {
             writeln!(out, "> {}", prompt.lines().next().unwrap_or_default())?;
@@ -118,10 +92,7 @@ pub fn commit_story_md(out: &mut dyn Write, s: &CommitStory) -> io::Result<()> {
     writeln!(out, "| lines | written by | state |")?;
     writeln!(out, "| --- | --- | --- |")?;
     for h in &s.hunks {
-        let who = match (&h.session, h.step) {
-            (Some(session), Some(step)) => format!("`{}:{step}`", short(session)),
-            _ => "by hand".into(),
-        };
+        let who = who(h).map_or_else(|| "by hand".into(), |w| format!("`{w}`"));
         writeln!(
             out,
             "| `{}` {}-{} | {} | {} |",

@@ -333,3 +333,33 @@ pub fn step_of(repo: &TestRepo, session: &str, key: &str) -> u64 {
         .as_u64()
         .unwrap()
 }
+
+/// (file, key, lines) of each anchor on `rev`, for compact assertions.
+pub fn anchor_summary(repo: &TestRepo, rev: &str) -> Vec<(String, String, Value)> {
+    note_anchors(repo, rev)
+        .iter()
+        .map(|a| {
+            (
+                a["file"].as_str().unwrap().to_string(),
+                a["key"].as_str().unwrap().to_string(),
+                a["lines"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// `git rebase -i <args>` with the todo list edited by `script` (GIT_SEQUENCE_EDITOR).
+pub fn rebase_todo(repo: &TestRepo, script: &str, args: &[&str]) {
+    let out = repo
+        .cmd("git")
+        .env("GIT_SEQUENCE_EDITOR", script)
+        .args(["rebase", "-q", "-i"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "rebase: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
