@@ -126,6 +126,10 @@ pub struct Record {
     /// types git-traces does not understand, the whole redacted record under `raw`.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub meta: serde_json::Map<String, Value>,
+    /// Fields only one harness has (Codex's sandbox policy, Pi's entry ids), under their own
+    /// names: kept, never interpreted across harnesses.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 impl Record {
@@ -146,6 +150,7 @@ impl Record {
             snapshot: None,
             provisional_step: None,
             meta: serde_json::Map::new(),
+            extra: serde_json::Map::new(),
         }
     }
 }
@@ -178,6 +183,9 @@ pub struct Step {
     pub keys: Vec<String>,
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub meta: serde_json::Map<String, Value>,
+    /// Harness-specific fields of the step's records (see [`Record::extra`]).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 /// `trace.json`: the session header and its ordered steps.

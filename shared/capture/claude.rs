@@ -2,10 +2,11 @@
 //! for Claude Code 2.1.197 (../shared/formats/claude.md), read defensively: every field may be
 //! absent, records of unknown types are kept raw, and a tool call is never dropped.
 
-use super::content::{content, first_line, sha256_hex, shrink_strings};
-use super::{Action, ToolCall, ToolClass};
-use crate::model::{Content, Record, Source, StepKind};
-use serde_json::{Map, Value};
+use super::content::{content, first_line};
+use super::records::{copy_meta, keep_raw, prompt_keys, set_input, str_field, text_key};
+use super::{Action, SessionHeader, ToolCall, ToolClass};
+use crate::model::{Record, Source, StepKind};
+use serde_json::Value;
 use std::path::Path;
 
 /// How a tool is shown and how its effects are captured.
@@ -67,10 +68,6 @@ fn tool_paths(tool: &str, input: Option<&Value>, workdir: &Path, cwd: &Path) -> 
         .collect()
 }
 
-fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
 /// The journal record for one hook payload (already redacted).
 pub(crate) fn hook_record(
     repo: &git2::Repository,
@@ -114,12 +111,9 @@ pub(crate) fn hook_record(
             if let Some(id) = &call.id {
                 r.keys.push(format!("tool:{id}"));
             }
-            let mut blobs = Vec::new();
             if let Some(input) = body.get("tool_input") {
                 r.summary = tool_summary(&call.name, input, &call.paths);
-                let mut input = input.clone();
-                shrink_strings(repo, &mut input, &mut blobs)?;
-                r.input = Some(input);
+                set_input(repo, &mut r, input)?;
             }
             if let Some(resp) = body.get("tool_response") {
                 r.output = Some(content(repo, &response_text(resp))?);
@@ -130,7 +124,6 @@ pub(crate) fn hook_record(
                     r.meta.insert("error".into(), e.clone());
                 }
             }
-            push_blobs(&mut r, blobs);
         }
         Action::Stop => {
             if let Some(text) = str_field(body, "last_assistant_message").filter(|t| !t.is_empty())
@@ -151,11 +144,7 @@ pub(crate) fn hook_record(
         Action::Other => {
             r.kind = Some(StepKind::System);
             r.summary = event_summary(event, body);
-            let mut raw = body.clone();
-            let mut blobs = Vec::new();
-            shrink_strings(repo, &mut raw, &mut blobs)?;
-            r.meta.insert("raw".into(), raw);
-            push_blobs(&mut r, blobs);
+            keep_raw(repo, &mut r, body)?;
         }
     }
     Ok(r)
@@ -174,37 +163,6 @@ fn event_summary(event: &str, body: &Value) -> String {
         ),
         other => format!("{other} event"),
     }
-}
-
-fn push_blobs(r: &mut Record, blobs: Vec<Content>) {
-    if !blobs.is_empty() {
-        r.meta.insert(
-            "blobs".into(),
-            serde_json::to_value(blobs).expect("content serialises"),
-        );
-    }
-}
-
-fn copy_meta(body: &Value, meta: &mut Map<String, Value>, keys: &[&str]) {
-    for k in keys {
-        if let Some(v) = body.get(*k) {
-            meta.insert((*k).to_string(), v.clone());
-        }
-    }
-}
-
-/// Keys that let a prompt seen by a hook and the same prompt in the transcript merge into one step.
-fn prompt_keys(prompt_id: Option<&str>, text: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    if let Some(id) = prompt_id {
-        keys.push(format!("prompt:{id}"));
-    }
-    keys.push(text_key(text));
-    keys
-}
-
-pub(crate) fn text_key(text: &str) -> String {
-    format!("text:{}", &sha256_hex(text.trim().as_bytes())[..16])
 }
 
 /// A one-line description of a tool call: what it touched or ran.
@@ -359,11 +317,7 @@ pub(crate) fn transcript_records(
         t if IGNORED_TYPES.contains(&t) => Ok(Vec::new()),
         _ => {
             let mut r = base;
-            let mut raw = line.clone();
-            let mut blobs = Vec::new();
-            shrink_strings(repo, &mut raw, &mut blobs)?;
-            r.meta.insert("raw".into(), raw);
-            push_blobs(&mut r, blobs);
+            keep_raw(repo, &mut r, line)?;
             Ok(vec![r])
         }
     }
@@ -498,23 +452,36 @@ fn assistant_block(
             let input = block.get("input").cloned().unwrap_or(Value::Null);
             r.paths = tool_paths(&name, Some(&input), workdir, cwd);
             r.summary = tool_summary(&name, &input, &r.paths);
-            let mut input = input;
-            let mut blobs = Vec::new();
-            shrink_strings(repo, &mut input, &mut blobs)?;
-            r.input = Some(input);
-            push_blobs(&mut r, blobs);
+            set_input(repo, &mut r, &input)?;
             r.tool = Some(name);
         }
         other => {
             r.kind = Some(StepKind::System);
             r.summary = format!("assistant block {}", other.unwrap_or("unknown"));
             uuid_key(&mut r, i);
-            let mut raw = block.clone();
-            let mut blobs = Vec::new();
-            shrink_strings(repo, &mut raw, &mut blobs)?;
-            r.meta.insert("raw".into(), raw);
-            push_blobs(&mut r, blobs);
+            keep_raw(repo, &mut r, block)?;
         }
     }
     Ok(r)
+}
+
+/// The session id and cwd recorded in a Claude Code session file (on every record).
+pub(crate) fn session_header(text: &[u8]) -> SessionHeader {
+    let mut session = None;
+    let mut cwd = None;
+    for line in text.split(|&b| b == b'\n') {
+        let Ok(v) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
+        session = session.or_else(|| {
+            v.get("sessionId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        cwd = cwd.or_else(|| v.get("cwd").and_then(Value::as_str).map(str::to_string));
+        if session.is_some() && cwd.is_some() {
+            break;
+        }
+    }
+    SessionHeader { session, cwd }
 }

@@ -5,8 +5,8 @@
 //! Re-reading lines already imported is harmless: their records carry the same keys and merge into
 //! the same steps.
 
-use super::claude;
 use super::content::excerpt;
+use super::{Harness, SessionHeader};
 use crate::model::{Record, Source};
 use crate::security;
 use crate::store::{self, log_error, SessionLock, SessionState, Traces};
@@ -26,6 +26,15 @@ pub(crate) fn import_transcript(
     settled: bool,
 ) -> store::Result<usize> {
     let Some(path) = state.transcript_path.clone().map(PathBuf::from) else {
+        return Ok(0);
+    };
+    let Some(adapter) = Harness::parse(&state.harness) else {
+        log_error(
+            traces,
+            session,
+            "import",
+            &format!("no transcript reader for harness '{}'", state.harness),
+        );
         return Ok(0);
     };
     let mut file = match std::fs::File::open(&path) {
@@ -78,18 +87,7 @@ pub(crate) fn import_transcript(
             continue;
         };
         security::redact_json(&mut value, &mut report);
-        let mut recs = match state.harness.as_str() {
-            "claude" => claude::transcript_records(repo, &value, &workdir, &cwd)?,
-            other => {
-                log_error(
-                    traces,
-                    session,
-                    "import",
-                    &format!("no transcript reader for harness '{other}'"),
-                );
-                return Ok(0);
-            }
-        };
+        let mut recs = adapter.transcript_records(repo, &value, &workdir, &cwd)?;
         if !report.is_empty() {
             if let Some(first) = recs.first_mut() {
                 first.meta.insert(
@@ -156,14 +154,17 @@ pub fn import_file(
     harness: &str,
     path: &Path,
 ) -> Result<ImportSummary, ImportError> {
-    if !super::HARNESSES.contains(&harness) {
+    let Some(adapter) = Harness::parse(harness) else {
         return Err(ImportError::Harness(harness.to_string()));
-    }
+    };
     let text = std::fs::read(path).map_err(|source| ImportError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let (raw_session, cwd) = session_and_cwd(&text);
+    let SessionHeader {
+        session: raw_session,
+        cwd,
+    } = adapter.session_header(&text);
     let session = raw_session
         .or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .and_then(|s| store::sanitize_session_id(&s))
@@ -217,25 +218,4 @@ pub fn import_file(
         records: sealed.imported,
         steps: sealed.steps,
     })
-}
-
-/// The session id and cwd recorded in a Claude Code session file.
-fn session_and_cwd(text: &[u8]) -> (Option<String>, Option<String>) {
-    let mut session = None;
-    let mut cwd = None;
-    for line in text.split(|&b| b == b'\n') {
-        let Ok(v) = serde_json::from_slice::<Value>(line) else {
-            continue;
-        };
-        session = session.or_else(|| {
-            v.get("sessionId")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        });
-        cwd = cwd.or_else(|| v.get("cwd").and_then(Value::as_str).map(str::to_string));
-        if session.is_some() && cwd.is_some() {
-            break;
-        }
-    }
-    (session, cwd)
 }

@@ -217,6 +217,7 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
             sources: vec![Source::Hook],
             keys: link.key.iter().cloned().collect(),
             meta: serde_json::Map::new(),
+            extra: serde_json::Map::new(),
         });
     }
     steps
@@ -272,12 +273,14 @@ fn combine(index: u64, recs: &[&Record], keys: Vec<String>) -> Step {
             .cloned()
     };
     let mut meta = serde_json::Map::new();
+    let mut extra = serde_json::Map::new();
     for r in recs.iter().rev() {
         for (k, v) in &r.meta {
             if !TRANSCRIPT_ONLY_META.contains(&k.as_str()) {
                 meta.insert(k.clone(), v.clone());
             }
         }
+        extra.extend(r.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     Step {
         index,
@@ -300,6 +303,7 @@ fn combine(index: u64, recs: &[&Record], keys: Vec<String>) -> Step {
         sources,
         keys,
         meta,
+        extra,
     }
 }
 

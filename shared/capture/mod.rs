@@ -8,13 +8,19 @@
 
 mod anchoring;
 mod claude;
+mod codex;
 mod content;
+mod harness;
 mod import;
 pub(crate) mod merge;
+mod pi;
 mod recorder;
+mod records;
 mod seal;
 
 pub use anchoring::{anchor, carry, trail_patches};
+pub(crate) use harness::SessionHeader;
+pub use harness::{Harness, HARNESSES};
 pub use import::{import_file, ImportSummary};
 
 use crate::model::{Record, Source, StepKind};
@@ -25,9 +31,6 @@ use recorder::Recorder;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// Harnesses whose hooks and session files git-traces understands.
-pub const HARNESSES: &[&str] = &["claude"];
 
 /// How long a hook waits for another event of the same session to finish before it records its
 /// own event without a snapshot (the next snapshot then picks up the change).
@@ -196,7 +199,7 @@ fn hook_inner(
         .or(event_arg)
         .unwrap_or("unknown")
         .to_string();
-    if !HARNESSES.contains(&harness) {
+    let Some(adapter) = Harness::parse(harness) else {
         return Err(fail(
             Some(&traces),
             "",
@@ -206,7 +209,7 @@ fn hook_inner(
                 HARNESSES.join(", ")
             ),
         ));
-    }
+    };
     let Some(session) = body
         .get("session_id")
         .and_then(Value::as_str)
@@ -217,16 +220,18 @@ fn hook_inner(
     let mut report = security::Report::default();
     security::redact_json(&mut body, &mut report);
     let workdir = repo.workdir().expect("not bare").to_path_buf();
-    let action = claude::action(&event, &body, &workdir, &cwd);
+    let action = adapter.action(&event, &body, &workdir, &cwd);
     let at = store::now_rfc3339();
-    let mut record = claude::hook_record(&repo, &event, &body, &action, at).map_err(|e| {
-        fail(
-            Some(&traces),
-            &session,
-            &event,
-            format!("cannot store payload content: {e}"),
-        )
-    })?;
+    let mut record = adapter
+        .hook_record(&repo, &event, &body, &action, at)
+        .map_err(|e| {
+            fail(
+                Some(&traces),
+                &session,
+                &event,
+                format!("cannot store payload content: {e}"),
+            )
+        })?;
     if !report.is_empty() {
         record.meta.insert(
             "redactions".into(),
