@@ -18,6 +18,7 @@ pub struct Report {
     pub sessions: usize,
     pub trails: usize,
     pub unsealed: Vec<String>,
+    pub unknown_records: Vec<UnknownRecords>,
     pub recent_errors: Vec<store::ErrorLine>,
     pub problems: Vec<Problem>,
 }
@@ -29,7 +30,25 @@ pub struct Wiring {
     pub post_rewrite: bool,
     pub claude_settings: Vec<String>,
     pub claude_events_missing: Vec<String>,
+    pub agents: Vec<AgentWiring>,
     pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgentWiring {
+    pub harness: &'static str,
+    pub files: Vec<String>,
+    pub events_missing: Vec<&'static str>,
+    pub blocked: Option<String>,
+}
+
+/// A session holding records git-traces could not interpret (a newer harness version, say):
+/// kept raw in the bucket, worth knowing about.
+#[derive(Debug, Serialize)]
+pub struct UnknownRecords {
+    pub session: String,
+    pub harness: String,
+    pub count: u64,
 }
 
 /// Something broken, and the command that fixes it.
@@ -65,25 +84,42 @@ pub fn check(repo: &git2::Repository) -> Report {
             fix: format!("chmod +x {dir}/post-commit {dir}/post-rewrite"),
         });
     }
-    let claude_settings: Vec<String> = [&status.claude_repo, &status.claude_global]
-        .into_iter()
-        .flatten()
-        .map(|p| p.display().to_string())
+    let agents: Vec<AgentWiring> = status
+        .agents
+        .iter()
+        .map(|a| AgentWiring {
+            harness: a.harness.name(),
+            files: a.files.iter().map(|p| p.display().to_string()).collect(),
+            events_missing: a.events_missing.clone(),
+            blocked: a.blocked.clone(),
+        })
         .collect();
-    if claude_settings.is_empty() {
+    if agents.iter().all(|a| a.files.is_empty()) {
         problems.push(Problem {
-            problem: "Claude Code hooks are not wired (neither .claude/settings.json nor ~/.claude/settings.json)".into(),
-            fix: "git trace init --agent claude".into(),
-        });
-    } else if !status.claude_events_missing.is_empty() {
-        problems.push(Problem {
-            problem: format!(
-                "Claude Code hooks miss events: {}",
-                status.claude_events_missing.join(", ")
-            ),
-            fix: "git trace init --agent claude".into(),
+            problem: "no agent is wired: neither Claude Code, Codex nor Pi calls git trace".into(),
+            fix: "git trace init --agent <claude|codex|pi|all>".into(),
         });
     }
+    for a in &agents {
+        let fix = format!("git trace init --agent {}", a.harness);
+        if !a.files.is_empty() && !a.events_missing.is_empty() {
+            problems.push(Problem {
+                problem: format!(
+                    "{} hooks miss events: {}",
+                    a.harness,
+                    a.events_missing.join(", ")
+                ),
+                fix: fix.clone(),
+            });
+        }
+        if let Some(why) = &a.blocked {
+            problems.push(Problem {
+                problem: format!("{} is wired but will not run its hooks: {why}", a.harness),
+                fix,
+            });
+        }
+    }
+    let claude = &agents[0];
     let (mut sessions, mut trails) = (0, 0);
     if let Ok(refs) = repo.references_glob("refs/traces/*") {
         for r in refs.flatten() {
@@ -103,6 +139,7 @@ pub fn check(repo: &git2::Repository) -> Report {
         }
     }
     let unsealed = store::dirty_sessions(&traces);
+    let unknown_records = unknown_records(repo);
     Report {
         schema: "git-traces/doctor@1",
         version: env!("CARGO_PKG_VERSION"),
@@ -112,17 +149,19 @@ pub fn check(repo: &git2::Repository) -> Report {
             hooks_dir: status.hooks_dir.display().to_string(),
             post_commit: status.post_commit,
             post_rewrite: status.post_rewrite,
-            claude_settings,
-            claude_events_missing: status
-                .claude_events_missing
+            claude_settings: claude.files.clone(),
+            claude_events_missing: claude
+                .events_missing
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            agents,
             notes: status.notes,
         },
         sessions,
         trails,
         unsealed,
+        unknown_records,
         recent_errors: store::recent_errors(&traces, 5),
         problems,
     }
@@ -139,11 +178,13 @@ pub fn render(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         r.wiring.hooks_dir
     )?;
     writeln!(out, "post-rewrite {}", yes(r.wiring.post_rewrite))?;
-    if r.wiring.claude_settings.is_empty() {
-        writeln!(out, "claude       missing")?;
-    }
-    for s in &r.wiring.claude_settings {
-        writeln!(out, "claude       wired ({s})")?;
+    for a in &r.wiring.agents {
+        if a.files.is_empty() {
+            writeln!(out, "{:<12} not wired", a.harness)?;
+        }
+        for f in &a.files {
+            writeln!(out, "{:<12} wired ({f})", a.harness)?;
+        }
     }
     writeln!(
         out,
@@ -154,6 +195,13 @@ pub fn render(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     )?;
     for note in &r.wiring.notes {
         writeln!(out, "note: {note}")?;
+    }
+    for u in &r.unknown_records {
+        writeln!(
+            out,
+            "note: session {} ({}) has {} record(s) of types git-traces does not know, kept raw",
+            u.session, u.harness, u.count
+        )?;
     }
     if !r.recent_errors.is_empty() {
         writeln!(out, "\nrecent hook errors (.git/traces/errors.log):")?;
@@ -170,4 +218,20 @@ pub fn render(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Sessions whose manifest counts records kept raw because their type was not understood.
+fn unknown_records(repo: &git2::Repository) -> Vec<UnknownRecords> {
+    let Ok(sessions) = crate::read::list(repo) else {
+        return Vec::new();
+    };
+    sessions
+        .into_iter()
+        .filter(|s| s.unknown_records > 0)
+        .map(|s| UnknownRecords {
+            session: s.id,
+            harness: s.harness,
+            count: s.unknown_records,
+        })
+        .collect()
 }

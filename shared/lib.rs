@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod ctx;
 pub mod doctor;
 pub mod explain;
 pub mod model;

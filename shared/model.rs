@@ -119,6 +119,10 @@ pub struct Record {
     pub output: Option<Content>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Snapshot>,
+    /// Where in the harness's session file the line this record came from starts (transcript
+    /// records only): what `git ctx resume` cuts the file at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
     /// The provisional step number the hook used in the snapshot's `Trace-Step:` trailer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisional_step: Option<u64>,
@@ -148,6 +152,7 @@ impl Record {
             text: None,
             output: None,
             snapshot: None,
+            offset: None,
             provisional_step: None,
             meta: serde_json::Map::new(),
             extra: serde_json::Map::new(),

@@ -11,6 +11,7 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
     for cmd in [
         git_traces::cli::trace::Cli::command(),
         git_traces::cli::trail::Cli::command(),
+        git_traces::cli::ctx::Cli::command(),
     ] {
         let name = cmd.get_name().to_string();
         let mut page = Vec::new();

@@ -301,6 +301,9 @@ pub(crate) fn transcript_records(
             let mut r = base;
             r.kind = Some(StepKind::System);
             let subtype = str_field(line, "subtype").unwrap_or("system");
+            if subtype == "compact_boundary" {
+                r.meta.insert("ctx".into(), "compaction".into());
+            }
             r.summary = match subtype {
                 "compact_boundary" => "compaction".to_string(),
                 other => first_line(
@@ -375,9 +378,11 @@ fn user_records(
         if compact_summary {
             r.kind = Some(StepKind::System);
             r.summary = "compaction summary".into();
+            r.meta.insert("ctx".into(), "summary".into());
             uuid_key(&mut r, 0);
         } else if is_meta {
             r.kind = Some(StepKind::System);
+            r.meta.insert("ctx".into(), "injected".into());
             r.summary = first_line(&prompt, 100);
             uuid_key(&mut r, 0);
         } else {

@@ -37,6 +37,15 @@ impl Harness {
         }
     }
 
+    /// Where the harness keeps its session files, for messages.
+    pub fn session_files(self) -> &'static str {
+        match self {
+            Harness::Claude => "~/.claude/projects/<dir>/<session>.jsonl",
+            Harness::Codex => "~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<session>.jsonl",
+            Harness::Pi => "~/.pi/agent/sessions/--<dir>--/<time>_<session>.jsonl",
+        }
+    }
+
     /// What a hook event means for capture.
     pub(crate) fn action(self, event: &str, body: &Value, workdir: &Path, cwd: &Path) -> Action {
         match self {

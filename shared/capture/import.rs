@@ -56,20 +56,31 @@ pub(crate) fn import_transcript(
     file.read_to_end(&mut bytes)
         .map_err(store::Error::io(&path))?;
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let mut lines: Vec<&[u8]> = bytes[..complete].split(|&b| b == b'\n').collect();
+    let mut lines: Vec<(u64, &[u8])> = Vec::new();
+    let mut at = state.transcript_offset;
+    for line in bytes[..complete].split(|&b| b == b'\n') {
+        lines.push((at, line));
+        at += line.len() as u64 + 1;
+    }
     let mut consumed = complete;
     if settled && complete < bytes.len() {
-        lines.push(&bytes[complete..]);
+        lines.push((
+            state.transcript_offset + complete as u64,
+            &bytes[complete..],
+        ));
         consumed = bytes.len();
     }
-    let workdir = repo.workdir().unwrap_or(Path::new("/")).to_path_buf();
+    let workdir = state.moved_from.clone().map_or_else(
+        || repo.workdir().unwrap_or(Path::new("/")).to_path_buf(),
+        PathBuf::from,
+    );
     let cwd = state
         .cwd
         .clone()
         .map_or_else(|| workdir.clone(), PathBuf::from);
     let mut records: Vec<Record> = Vec::new();
     let mut malformed = 0usize;
-    for line in lines {
+    for (offset, line) in lines {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -79,6 +90,7 @@ pub(crate) fn import_transcript(
             malformed += 1;
             let text = String::from_utf8_lossy(line);
             let mut record = Record::new(String::new(), Source::Transcript, "malformed");
+            record.offset = Some(offset);
             record.meta.insert(
                 "raw".into(),
                 Value::String(excerpt(&security::redact(&text, &mut report))),
@@ -88,6 +100,9 @@ pub(crate) fn import_transcript(
         };
         security::redact_json(&mut value, &mut report);
         let mut recs = adapter.transcript_records(repo, &value, &workdir, &cwd)?;
+        for r in &mut recs {
+            r.offset = Some(offset);
+        }
         if !report.is_empty() {
             if let Some(first) = recs.first_mut() {
                 first.meta.insert(
@@ -118,24 +133,26 @@ pub(crate) fn import_transcript(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportSummary {
     pub session: String,
+    pub harness: &'static str,
     pub file: PathBuf,
+    /// Records read from the file this time (0 when it was already imported up to its end).
     pub records: usize,
     pub steps: usize,
+    /// The file had nothing new since the last import: nothing was written.
+    pub up_to_date: bool,
 }
 
 /// Errors of `git trace import` the user can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("unknown harness '{0}'\nhint: supported: {known}", known = super::HARNESSES.join(", "))]
-    Harness(String),
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} has no session id (no record carries sessionId)\nhint: is this a Claude Code session file (~/.claude/projects/<dir>/<id>.jsonl)?")]
-    NoSession { path: PathBuf },
-    #[error("session {session} in {path} ran in {cwd}, outside this repository ({workdir})\nhint: run the import from the repository the session worked in")]
+    #[error("{path} has no session id\nhint: is this a {harness} session file ({where_})?", where_ = .harness.session_files())]
+    NoSession { path: PathBuf, harness: Harness },
+    #[error("session {session} in {path} ran in {cwd}, outside this repository ({workdir})\nhint: run the import from the repository the session worked in; if this repository was moved from there, add --moved-from {cwd}")]
     Elsewhere {
         session: String,
         path: PathBuf,
@@ -148,15 +165,20 @@ pub enum ImportError {
     Store(#[from] store::Error),
 }
 
+/// Where a session file ran, as its header says: `None` when it does not say.
+pub fn session_cwd(harness: Harness, path: &Path) -> Option<String> {
+    let text = std::fs::read(path).ok()?;
+    harness.session_header(&text).cwd
+}
+
 /// Backfills one session file (`git trace import <harness> <file>`): import, then seal.
+/// `moved_from` is where this repository's worktree was when the session ran, if it has moved.
 pub fn import_file(
     repo: &Repository,
-    harness: &str,
+    harness: Harness,
     path: &Path,
+    moved_from: Option<&Path>,
 ) -> Result<ImportSummary, ImportError> {
-    let Some(adapter) = Harness::parse(harness) else {
-        return Err(ImportError::Harness(harness.to_string()));
-    };
     let text = std::fs::read(path).map_err(|source| ImportError::Read {
         path: path.to_path_buf(),
         source,
@@ -164,16 +186,18 @@ pub fn import_file(
     let SessionHeader {
         session: raw_session,
         cwd,
-    } = adapter.session_header(&text);
+    } = harness.session_header(&text);
     let session = raw_session
         .or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .and_then(|s| store::sanitize_session_id(&s))
         .ok_or_else(|| ImportError::NoSession {
             path: path.to_path_buf(),
+            harness,
         })?;
     let workdir = repo.workdir().unwrap_or(Path::new("/")).to_path_buf();
+    let root = moved_from.map_or_else(|| workdir.clone(), Path::to_path_buf);
     if let Some(cwd) = &cwd {
-        let rel = super::repo_relative(&workdir, &workdir, cwd);
+        let rel = super::repo_relative(&root, &root, cwd);
         if Path::new(&rel).is_absolute() {
             return Err(ImportError::Elsewhere {
                 session,
@@ -186,19 +210,20 @@ pub fn import_file(
     let traces = Traces::of(repo);
     let lock = SessionLock::acquire(&traces, &session, Duration::from_secs(10))?;
     let existing = SessionState::load(&traces, &session)?;
-    if existing.is_none()
-        && store::sealed_commit(repo, &session)?.is_some()
-        && !traces.journal(&session).exists()
-    {
+    let sealed_before = store::sealed_commit(repo, &session)?;
+    if existing.is_none() && sealed_before.is_some() && !traces.journal(&session).exists() {
         return Err(ImportError::NoJournal { session });
     }
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let abs_str = abs.to_string_lossy().into_owned();
     let mut state = existing.unwrap_or_else(|| SessionState {
-        harness: harness.to_string(),
+        harness: harness.name().to_string(),
         cwd: cwd.clone(),
         ..SessionState::default()
     });
+    if let Some(old) = moved_from {
+        state.moved_from = Some(old.to_string_lossy().into_owned());
+    }
     if state.transcript_path.as_deref() != Some(abs_str.as_str()) {
         let same_file = state
             .transcript_path
@@ -210,12 +235,24 @@ pub fn import_file(
         }
         state.transcript_path = Some(abs_str);
     }
-    let sealed = super::seal::seal(repo, &traces, &session, &mut state, &lock, true)?;
+    let up_to_date = sealed_before.is_some()
+        && state.transcript_offset == text.len() as u64
+        && !store::dirty_sessions(&traces).contains(&session);
+    let sealed = if up_to_date {
+        super::seal::Sealed {
+            imported: 0,
+            steps: 0,
+        }
+    } else {
+        super::seal::seal(repo, &traces, &session, &mut state, &lock, true)?
+    };
     state.save(&traces, &session)?;
     Ok(ImportSummary {
         session,
+        harness: harness.name(),
         file: path.to_path_buf(),
         records: sealed.imported,
         steps: sealed.steps,
+        up_to_date,
     })
 }

@@ -7,6 +7,7 @@
 //! written.
 
 mod anchoring;
+pub mod backfill;
 mod claude;
 mod codex;
 mod content;
@@ -19,9 +20,10 @@ mod records;
 mod seal;
 
 pub use anchoring::{anchor, carry, trail_patches};
+pub(crate) use content::sha256_hex;
 pub(crate) use harness::SessionHeader;
 pub use harness::{Harness, HARNESSES};
-pub use import::{import_file, ImportSummary};
+pub use import::{import_file, session_cwd, ImportError, ImportSummary};
 
 use crate::model::{Record, Source, StepKind};
 use crate::security;

@@ -6,6 +6,7 @@
 //! and `context.jsonl.gz` extended with one more gzip member instead of being recompressed.
 
 use super::{import::import_transcript, merge};
+use crate::ctx;
 use crate::model::{Record, Source, Step, Trace, MANIFEST_SCHEMA, TRACE_SCHEMA, TRAIL_SCHEMA};
 use crate::security;
 use crate::store::{self, ChainLink, Member, SessionLock, SessionState, Traces};
@@ -89,7 +90,8 @@ pub(crate) fn seal(
     let trace = build_trace(session, state, records, steps);
     let trace_json = serde_json::to_vec(&trace).expect("trace serialises");
     let trail_gz = trail_lines(repo, &previous_trail, &chain, &trace.steps)?;
-    let (context_gz, context_records) = context(repo, previous, &prev_manifest, records)?;
+    let (context_gz, context_records, context_nodes) =
+        context(repo, previous, &prev_manifest, records)?;
 
     let mut members: Vec<(String, Member)> = Vec::new();
     let mut listing = BTreeMap::new();
@@ -127,7 +129,7 @@ pub(crate) fn seal(
         &trace,
         records,
         &chain,
-        context_records,
+        (context_records, context_nodes),
         listing,
         journal.skipped.len(),
     );
@@ -361,22 +363,20 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     gz.finish().expect("in-memory gzip")
 }
 
-/// `context.jsonl.gz`: the transcript records, in order, as context nodes. Append-only: the previous
-/// seal's bytes are kept and the new records are added as one more gzip member.
+/// `context.jsonl.gz`: the ctx nodes of the records that feed the context, in order. Append-only:
+/// the previous seal's bytes are kept and the new nodes are added as one more gzip member. A
+/// bucket written before ctx nodes existed gets its context file rebuilt.
 fn context(
     repo: &Repository,
     previous: Option<Oid>,
     prev_manifest: &Value,
     records: &[Record],
-) -> store::Result<(Vec<u8>, usize)> {
-    let transcript: Vec<&Record> = records
-        .iter()
-        .filter(|r| r.source == Source::Transcript)
-        .collect();
-    let done = prev_manifest["counts"]["context_records"]
-        .as_u64()
-        .unwrap_or(0) as usize;
-    let mut out = if done > 0 && done <= transcript.len() {
+) -> store::Result<(Vec<u8>, usize, u64)> {
+    let feeding: Vec<&Record> = records.iter().filter(|r| ctx::feeds_context(r)).collect();
+    let current = prev_manifest["schemas"]["ctx"].as_str() == Some(ctx::CTX_SCHEMA);
+    let count = |k: &str| prev_manifest["counts"][k].as_u64().unwrap_or(0);
+    let (done, mut nodes) = (count("context_records") as usize, count("context_nodes"));
+    let mut out = if current && done > 0 && done <= feeding.len() {
         previous
             .map(|p| store::read_member(repo, p, "context.jsonl.gz"))
             .transpose()?
@@ -385,16 +385,24 @@ fn context(
     } else {
         Vec::new()
     };
-    let start = if out.is_empty() { 0 } else { done };
-    if start < transcript.len() {
-        let mut lines = Vec::new();
-        for r in &transcript[start..] {
-            serde_json::to_writer(&mut lines, r).expect("json");
+    let start = if out.is_empty() {
+        nodes = 0;
+        0
+    } else {
+        done
+    };
+    let mut lines = Vec::new();
+    for r in &feeding[start..] {
+        if let Some(node) = ctx::node_of(r, nodes) {
+            serde_json::to_writer(&mut lines, &node).expect("json");
             lines.push(b'\n');
+            nodes += 1;
         }
+    }
+    if !lines.is_empty() || out.is_empty() {
         out.extend(gzip(&lines));
     }
-    Ok((out, transcript.len()))
+    Ok((out, feeding.len(), nodes))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -404,7 +412,7 @@ fn manifest(
     trace: &Trace,
     records: &[Record],
     chain: &[ChainLink],
-    context_records: usize,
+    (context_records, context_nodes): (usize, u64),
     members: BTreeMap<String, Value>,
     skipped_lines: usize,
 ) -> Value {
@@ -461,7 +469,7 @@ fn manifest(
         .map(|s| s.summary.clone());
     json!({
         "schema": MANIFEST_SCHEMA,
-        "schemas": {"trace": TRACE_SCHEMA, "trail": TRAIL_SCHEMA, "journal": crate::model::JOURNAL_SCHEMA},
+        "schemas": {"trace": TRACE_SCHEMA, "trail": TRAIL_SCHEMA, "journal": crate::model::JOURNAL_SCHEMA, "ctx": ctx::CTX_SCHEMA},
         "session": session,
         "harness": state.harness,
         "harness_version": trace.harness_version,
@@ -477,6 +485,7 @@ fn manifest(
             "files_changed": files.len(),
             "records": records.len(),
             "context_records": context_records,
+            "context_nodes": context_nodes,
             "unknown_records": unknown,
             "skipped_journal_lines": skipped_lines,
         },

@@ -43,12 +43,24 @@ pub enum Command {
 /// Wire git hooks and an agent's hooks for this repository
 ///
 /// Installs the post-commit and post-rewrite shims (into core.hooksPath when set, chaining any hook
-/// already there inside a `# BEGIN git-traces` / `# END git-traces` block) and merges the agent's
-/// hook entries into its settings: for Claude Code, .claude/settings.json of this repository, or
-/// ~/.claude/settings.json with --global. Running it again changes nothing; `git trace uninstall`
-/// removes exactly what it added (with the same flags).
+/// already there inside a `# BEGIN git-traces` / `# END git-traces` block) and wires the agent:
 ///
-/// Example: git trace init --agent claude
+/// * claude: hook entries in .claude/settings.json (--global: ~/.claude/settings.json).
+///
+/// * codex: hook entries in .codex/hooks.json (--global: $CODEX_HOME/hooks.json, default
+///   ~/.codex) and `[features] hooks = true` in $CODEX_HOME/config.toml, edited in place (comments
+///   kept). Codex loads a project's .codex/ only when the project is trusted, and asks you to review
+///   new hooks (/hooks): init says which of these steps are left to you.
+///
+/// * pi: the extension .pi/extensions/git-traces.ts (--global: ~/.pi/agent/extensions/), which
+///   forwards Pi's events to `git trace hook pi`.
+///
+/// * all: the three of them.
+///
+/// Running it again changes nothing; `git trace uninstall` removes exactly what it added (with the
+/// same flags).
+///
+/// Examples: git trace init --agent claude, git trace init --agent all --global
 #[derive(Args, Debug)]
 pub struct InitArgs {
     /// The agent whose hooks to wire.
@@ -82,9 +94,43 @@ pub struct UninstallArgs {
     pub json: bool,
 }
 
+/// An agent to wire.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Agent {
     Claude,
+    Codex,
+    Pi,
+    /// Claude Code, Codex and Pi.
+    All,
+}
+
+impl Agent {
+    fn harnesses(self) -> Vec<capture::Harness> {
+        match self {
+            Agent::Claude => vec![capture::Harness::Claude],
+            Agent::Codex => vec![capture::Harness::Codex],
+            Agent::Pi => vec![capture::Harness::Pi],
+            Agent::All => capture::Harness::ALL.to_vec(),
+        }
+    }
+}
+
+/// A harness whose session files can be imported.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HarnessArg {
+    Claude,
+    Codex,
+    Pi,
+}
+
+impl From<HarnessArg> for capture::Harness {
+    fn from(h: HarnessArg) -> capture::Harness {
+        match h {
+            HarnessArg::Claude => capture::Harness::Claude,
+            HarnessArg::Codex => capture::Harness::Codex,
+            HarnessArg::Pi => capture::Harness::Pi,
+        }
+    }
 }
 
 /// Say what is wired and whether the evidence store is healthy
@@ -133,23 +179,66 @@ pub struct ShowArgs {
 
 /// Import harness session files (backfill)
 ///
-/// Reads session files the harness wrote (Claude Code: ~/.claude/projects/<dir>/<id>.jsonl) and
-/// records their steps, as the hooks would have, then seals them. Importing a session the hooks
-/// already captured, or importing twice, adds what was missing and never duplicates a step. The
-/// session must have run inside this repository.
+/// Reads the session files a harness wrote and records their steps, as the hooks would have, then
+/// seals them. Importing a session the hooks already captured, or importing twice, adds what was
+/// missing and never duplicates a step; a file with nothing new is skipped.
 ///
-/// Example: git trace import claude ~/.claude/projects/-home-me-repo/ecbef1cc-….jsonl
+/// With --all, finds the files itself: every Claude Code, Codex and Pi session (or only the named
+/// harness's) whose working directory is inside this repository, from
+/// $CLAUDE_CONFIG_DIR/projects (default ~/.claude/projects), $CODEX_HOME/sessions (default
+/// ~/.codex/sessions) and $PI_CODING_AGENT_DIR/sessions (default ~/.pi/agent/sessions), or from
+/// --dir. Sessions that ran elsewhere are left alone.
+///
+/// Examples:
+///   git trace import claude ~/.claude/projects/-home-me-repo/ecbef1cc-….jsonl
+///   git trace import codex ~/.codex/sessions/2026/11/25/rollout-….jsonl
+///   git trace import --all --since 30d
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["files", "all"])))]
 pub struct ImportArgs {
-    /// The harness that wrote the files.
+    /// The harness that wrote the files (with --all: only this harness's sessions).
     #[arg(value_enum)]
-    pub harness: Agent,
+    pub harness: Option<HarnessArg>,
     /// Session files to import.
-    #[arg(required = true)]
+    #[arg(requires = "harness")]
     pub files: Vec<PathBuf>,
-    /// Print one JSON object per imported file.
+    /// Find and import every session of this repository.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: only files modified within this span (30d, 12h, 2w, 90m).
+    #[arg(long, requires = "all", value_parser = parse_span)]
+    pub since: Option<std::time::Duration>,
+    /// With --all: look for session files under this directory instead of the harness's default
+    /// (needs a harness).
+    #[arg(long, requires_all = ["all", "harness"])]
+    pub dir: Option<PathBuf>,
+    /// The repository was moved since the session ran: paths under this old location are paths
+    /// of this repository.
+    #[arg(long, value_name = "OLD_DIR")]
+    pub moved_from: Option<PathBuf>,
+    /// Print one JSON object per file.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `30d`, `12h`, `2w`, `90m`, `45s`.
+fn parse_span(text: &str) -> Result<std::time::Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (n, unit) = text.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{text}' is not a span like 30d, 12h, 2w or 90m"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("'{text}' is not a span like 30d, 12h, 2w or 90m")),
+    };
+    Ok(std::time::Duration::from_secs(n * secs))
 }
 
 /// Record one agent hook event (called by the agent, not by you)
@@ -231,8 +320,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             if sessions.is_empty() && !args.json {
                 eprintln!(
                     "no sessions captured in this repository yet\n\
-                     hint: run 'git trace init', then work with your agent; \
-                     or 'git trace import claude <file>'"
+                     hint: run 'git trace init --agent <claude|codex|pi>', then work with your agent; \
+                     or 'git trace import --all' to backfill past sessions"
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -260,30 +349,115 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import(args) => {
-            let repo = super::open_repo()?;
-            let harness = match args.harness {
-                Agent::Claude => "claude",
-            };
-            for file in &args.files {
-                let summary = capture::import_file(&repo, harness, file)
-                    .with_context(|| format!("importing {}", file.display()))?;
-                if args.json {
-                    render::json_line(out, &summary)?;
-                } else {
-                    writeln!(
-                        out,
-                        "{}: session {} ({} new records, {} steps)",
-                        file.display(),
-                        summary.session,
-                        summary.records,
-                        summary.steps
-                    )?;
-                }
+        Command::Import(args) => import(args, out),
+    }
+}
+
+fn import(args: ImportArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let repo = super::open_repo()?;
+    let files: Vec<(capture::Harness, PathBuf)> = if args.all {
+        find_sessions(&repo, &args)?
+    } else {
+        let harness = args.harness.expect("clap requires it").into();
+        args.files.iter().map(|f| (harness, f.clone())).collect()
+    };
+    let progress = files.len() > 20 && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (mut imported, mut current, mut failed) = (0, 0, 0);
+    for (i, (harness, file)) in files.iter().enumerate() {
+        if progress {
+            eprint!("\rimporting {}/{}", i + 1, files.len());
+        }
+        let summary = match capture::import_file(&repo, *harness, file, args.moved_from.as_deref())
+        {
+            Ok(summary) => summary,
+            Err(e) if args.all => {
+                failed += 1;
+                eprintln!(
+                    "{}error: importing {}: {e}",
+                    if progress { "\n" } else { "" },
+                    file.display()
+                );
+                continue;
             }
-            Ok(ExitCode::SUCCESS)
+            Err(e) => return Err(e).with_context(|| format!("importing {}", file.display())),
+        };
+        if summary.up_to_date {
+            current += 1;
+        } else {
+            imported += 1;
+        }
+        if args.json {
+            render::json_line(out, &summary)?;
+        } else if !summary.up_to_date || !args.all {
+            if progress {
+                eprint!("\r");
+            }
+            let what = if summary.up_to_date {
+                "up to date".to_string()
+            } else {
+                format!("{} new records, {} steps", summary.records, summary.steps)
+            };
+            writeln!(
+                out,
+                "{}: {} session {} ({what})",
+                file.display(),
+                summary.harness,
+                summary.session
+            )?;
         }
     }
+    if progress {
+        eprintln!();
+    }
+    if args.all && !args.json {
+        writeln!(
+            out,
+            "{imported} session(s) imported, {current} already up to date{}",
+            if failed > 0 {
+                format!(", {failed} failed")
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The session files `import --all` takes: every harness's (or the one named), in this worktree.
+fn find_sessions(
+    repo: &git2::Repository,
+    args: &ImportArgs,
+) -> anyhow::Result<Vec<(capture::Harness, PathBuf)>> {
+    let workdir = repo.workdir().context(
+        "import --all needs a worktree: sessions are matched by their working directory",
+    )?;
+    let workdir = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
+    let since = args.since.map(|span| std::time::SystemTime::now() - span);
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let harnesses = match args.harness {
+        Some(h) => vec![h.into()],
+        None => capture::Harness::ALL.to_vec(),
+    };
+    let mut files = Vec::new();
+    for harness in harnesses {
+        let dir = match (&args.dir, &home) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(home)) => capture::backfill::sessions_dir(harness, home),
+            (None, None) => anyhow::bail!(
+                "cannot find {harness} sessions: HOME is not set\nhint: set HOME, or pass --dir with a harness"
+            ),
+        };
+        files.extend(
+            capture::backfill::discover(harness, &dir, &workdir, since)
+                .into_iter()
+                .map(|f| (f.harness, f.path)),
+        );
+    }
+    Ok(files)
 }
 
 /// Seals what the hooks journaled since the last seal, so reads are never behind; problems are
@@ -315,9 +489,12 @@ fn wire(
             setup::uninstall_git_hooks(repo)?
         });
     }
-    match agent {
-        Agent::Claude if install => done.extend(setup::install_claude(repo.as_ref(), scope)?),
-        Agent::Claude => done.extend(setup::uninstall_claude(repo.as_ref(), scope)?),
+    for harness in agent.harnesses() {
+        done.extend(if install {
+            setup::install_agent(harness, repo.as_ref(), scope)?
+        } else {
+            setup::uninstall_agent(harness, repo.as_ref(), scope)?
+        });
     }
     if json {
         render::json_pretty(out, &done)?;

@@ -162,6 +162,8 @@ pub struct SessionSummary {
     pub prompt: Option<String>,
     pub models: Vec<String>,
     pub snapshots: u64,
+    /// Records of types git-traces did not understand, kept raw in the bucket.
+    pub unknown_records: u64,
 }
 
 /// Every sealed session, newest first, read from the small `manifest.json` of each bucket.
@@ -182,6 +184,7 @@ pub fn list(repo: &Repository) -> Result<Vec<SessionSummary>, Error> {
             ended_at: s("ended_at"),
             steps: manifest["counts"]["steps"].as_u64().unwrap_or(0),
             files_changed: manifest["counts"]["files_changed"].as_u64().unwrap_or(0),
+            unknown_records: manifest["counts"]["unknown_records"].as_u64().unwrap_or(0),
             prompt: manifest["prompt"].as_str().map(str::to_string),
             models: manifest["models"]
                 .as_array()

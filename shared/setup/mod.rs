@@ -4,20 +4,25 @@
 //! Owns two contracts other tools and users see. In the `post-commit` and `post-rewrite` git hooks,
 //! the lines from `# BEGIN git-traces` to `# END git-traces` (around the shim texts in `hooks/`);
 //! every byte outside that block is the user's and survives install, update and uninstall. In
-//! Claude Code's `settings.json`, the hook entries whose command is `git trace hook claude <Event>`;
-//! every other key and hook keeps its value and its place. Both installs are idempotent: a second
-//! run writes nothing, so the files stay byte-identical.
+//! Claude Code's `settings.json` and Codex's `hooks.json`, the hook entries whose command is
+//! `git trace hook <harness> <Event>`; every other key and hook keeps its value and its place.
+//! Codex's `config.toml` gets one key, edited as TOML; Pi gets one extension file. Every install
+//! is idempotent: a second run writes nothing, so the files stay byte-identical.
 
-mod claude;
+mod codex;
 mod git_hooks;
+mod hooks_json;
+mod pi;
+
+use crate::capture::Harness;
 
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Which Claude Code settings file to wire: the worktree's `.claude/settings.json` (shared with
-/// everyone who clones the repository once committed) or `~/.claude/settings.json` (every project
-/// of this user).
+/// Which files to wire: the worktree's (`.claude/settings.json`, `.codex/hooks.json`,
+/// `.pi/extensions/`: shared with everyone who clones the repository once committed) or the user's
+/// (`~/.claude`, `$CODEX_HOME`, `~/.pi/agent`: every project of this user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Repo,
@@ -86,14 +91,20 @@ pub enum Error {
         column: usize,
         message: String,
     },
-    #[error("cannot merge into {path}: {field} is not {expected}\nhint: Claude Code reads hooks as {{\"hooks\": {{\"<Event>\": [{{\"hooks\": [...]}}]}}}}; fix the file by hand, then run the command again")]
+    #[error("cannot merge into {path}: {field} is not {expected}\nhint: {product} does not read it either; fix the file by hand, then run the command again")]
     Shape {
+        product: &'static str,
         path: PathBuf,
         field: String,
         expected: &'static str,
     },
-    #[error("cannot wire Claude Code in a bare repository: there is no worktree for .claude/settings.json\nhint: use 'git trace init --global' to wire ~/.claude/settings.json instead")]
-    Bare,
+    #[error("cannot wire {product} in a bare repository: there is no worktree for {file}\nhint: use 'git trace init --global' to wire your user-level settings instead")]
+    Bare {
+        product: &'static str,
+        file: &'static str,
+    },
+    #[error("{path} exists and is not git-traces' file; it was left unchanged\nhint: {hint}")]
+    Foreign { path: PathBuf, hint: &'static str },
     #[error("cannot resolve {needed_for}: HOME is not set\nhint: set HOME to your home directory, then run the command again")]
     NoHome { needed_for: String },
 }
@@ -131,19 +142,46 @@ pub fn uninstall_git_hooks(repo: &git2::Repository) -> Result<Vec<Wiring>, Error
     git_hooks::uninstall(repo, home_dir().as_deref())
 }
 
-/// Adds `git trace hook claude <Event>` entries to Claude Code's settings for every event we
-/// record, leaving any event that already runs one of ours alone. `repo` is needed for
-/// [`Scope::Repo`] only: user-level wiring can be done from anywhere.
-pub fn install_claude(repo: Option<&git2::Repository>, scope: Scope) -> Result<Vec<Wiring>, Error> {
-    claude::install(repo, scope, home_dir().as_deref())
-}
-
-/// Removes only our entries from Claude Code's settings; the file stays, even as `{}`.
-pub fn uninstall_claude(
+/// Wires an agent: for Claude Code and Codex, `git trace hook <harness> <Event>` entries in their
+/// hook file for every event capture records (leaving any event that already runs one of ours
+/// alone), plus Codex's feature flag; for Pi, the extension. `repo` is needed for [`Scope::Repo`]
+/// only: user-level wiring can be done from anywhere.
+pub fn install_agent(
+    harness: Harness,
     repo: Option<&git2::Repository>,
     scope: Scope,
 ) -> Result<Vec<Wiring>, Error> {
-    claude::uninstall(repo, scope, home_dir().as_deref())
+    let home = home_dir();
+    let home = home.as_deref();
+    match harness {
+        Harness::Claude => hooks_json::install(&hooks_json::CLAUDE, repo, scope, home),
+        Harness::Codex => {
+            // The config is checked first: a file Codex cannot read either stops before any write.
+            let mut done = codex::install(repo, scope, home)?;
+            done.splice(
+                0..0,
+                hooks_json::install(&hooks_json::CODEX, repo, scope, home)?,
+            );
+            Ok(done)
+        }
+        Harness::Pi => pi::install(repo, scope, home),
+    }
+}
+
+/// Removes only what [`install_agent`] added. Codex's feature flag stays on: other hooks may
+/// need it.
+pub fn uninstall_agent(
+    harness: Harness,
+    repo: Option<&git2::Repository>,
+    scope: Scope,
+) -> Result<Vec<Wiring>, Error> {
+    let home = home_dir();
+    let home = home.as_deref();
+    match harness {
+        Harness::Claude => hooks_json::uninstall(&hooks_json::CLAUDE, repo, scope, home),
+        Harness::Codex => hooks_json::uninstall(&hooks_json::CODEX, repo, scope, home),
+        Harness::Pi => pi::uninstall(repo, scope, home),
+    }
 }
 
 /// Whether each piece of wiring is in place, as `git trace doctor` reports it.
@@ -158,15 +196,23 @@ pub struct WiringStatus {
     pub post_rewrite: bool,
     /// False when a hook file that is wired lacks the executable bit, so git skips it.
     pub hooks_executable: bool,
-    /// The worktree's settings file, when it runs at least one of our Claude hooks.
-    pub claude_repo: Option<PathBuf>,
-    /// `~/.claude/settings.json`, when it runs at least one of our Claude hooks.
-    pub claude_global: Option<PathBuf>,
-    /// Events neither settings file wires; all of them when Claude Code is not wired at all.
-    pub claude_events_missing: Vec<&'static str>,
+    /// Each agent's wiring, in [`Harness::ALL`] order.
+    pub agents: Vec<AgentStatus>,
     /// Findings worth a line in doctor's output: `core.hooksPath` in use, unreadable files, hooks
     /// we cannot chain into.
     pub notes: Vec<String>,
+}
+
+/// Whether one agent is wired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentStatus {
+    pub harness: Harness,
+    /// The files (project first, then user-level) that wire at least part of it.
+    pub files: Vec<PathBuf>,
+    /// Events no file wires (empty when not wired at all, or for Pi's extension).
+    pub events_missing: Vec<&'static str>,
+    /// Wired, but the agent will not run the hooks, and why.
+    pub blocked: Option<String>,
 }
 
 /// Reads the wiring without writing anything; problems become `notes` rather than errors, so
@@ -177,17 +223,46 @@ pub fn status(repo: &git2::Repository) -> WiringStatus {
 
 fn status_with_home(repo: &git2::Repository, home: Option<&Path>) -> WiringStatus {
     let hooks = git_hooks::status(repo, home);
-    let claude = claude::status(repo, home);
     let mut notes = hooks.notes;
-    notes.extend(claude.notes);
+    let mut agents = Vec::new();
+    for harness in Harness::ALL {
+        let agent = match harness {
+            Harness::Claude | Harness::Codex => {
+                let spec = if harness == Harness::Claude {
+                    &hooks_json::CLAUDE
+                } else {
+                    &hooks_json::CODEX
+                };
+                let st = hooks_json::status(spec, repo, home);
+                notes.extend(st.notes);
+                let files: Vec<PathBuf> = st.repo.into_iter().chain(st.global).collect();
+                let wired = !files.is_empty();
+                let blocked = (harness == Harness::Codex
+                    && wired
+                    && codex::hooks_enabled(home) != Some(true))
+                .then(|| "[features] hooks is not on in Codex's config.toml".to_string());
+                AgentStatus {
+                    harness,
+                    events_missing: if wired { st.missing } else { Vec::new() },
+                    files,
+                    blocked,
+                }
+            }
+            Harness::Pi => AgentStatus {
+                harness,
+                files: pi::status(repo, home),
+                events_missing: Vec::new(),
+                blocked: None,
+            },
+        };
+        agents.push(agent);
+    }
     WiringStatus {
         hooks_dir: hooks.dir,
         post_commit: hooks.post_commit,
         post_rewrite: hooks.post_rewrite,
         hooks_executable: hooks.executable,
-        claude_repo: claude.repo,
-        claude_global: claude.global,
-        claude_events_missing: claude.missing,
+        agents,
         notes,
     }
 }
@@ -301,20 +376,38 @@ mod tests {
         let fx = Fixture::new();
         let before = status_with_home(&fx.repo, fx.home());
         assert!(!before.post_commit && !before.post_rewrite);
-        assert_eq!(before.claude_repo, None);
-        assert_eq!(before.claude_events_missing.len(), 8);
+        assert!(before.agents.iter().all(|a| a.files.is_empty()));
         assert_eq!(before.hooks_dir, fx.repo.path().join("hooks"));
 
         git_hooks::install(&fx.repo, fx.home()).unwrap();
-        claude::install(Some(&fx.repo), Scope::Global, fx.home()).unwrap();
+        hooks_json::install(
+            &hooks_json::CLAUDE,
+            Some(&fx.repo),
+            Scope::Global,
+            fx.home(),
+        )
+        .unwrap();
+        hooks_json::install(&hooks_json::CODEX, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         let after = status_with_home(&fx.repo, fx.home());
         assert!(after.post_commit && after.post_rewrite && after.hooks_executable);
-        assert_eq!(after.claude_repo, None);
-        assert_eq!(
-            after.claude_global,
-            Some(fx.home.path().join(".claude/settings.json"))
+        let [claude, codex, pi] = &after.agents[..] else {
+            panic!("{after:?}")
+        };
+        assert_eq!(claude.files, [fx.home.path().join(".claude/settings.json")]);
+        assert!(claude.events_missing.is_empty() && claude.blocked.is_none());
+        assert_eq!(codex.files, [fx.root().join(".codex/hooks.json")]);
+        assert!(
+            codex
+                .blocked
+                .as_deref()
+                .unwrap()
+                .contains("[features] hooks"),
+            "{codex:?}"
         );
-        assert!(after.claude_events_missing.is_empty(), "{after:?}");
+        codex::install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let codex = &status_with_home(&fx.repo, fx.home()).agents[1];
+        assert_eq!(codex.blocked, None);
+        assert!(pi.files.is_empty());
         assert!(after.notes.is_empty(), "{:?}", after.notes);
     }
 

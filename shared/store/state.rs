@@ -31,6 +31,10 @@ pub struct SessionState {
     /// Journal bytes covered by the last seal.
     #[serde(default)]
     pub sealed_len: u64,
+    /// Where this repository's worktree was when the session ran, if it has moved since
+    /// (`git trace import --moved-from`): paths under it are paths of this repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
     /// The tree of the private index after its last refresh, and the index file's stamp then.
     #[serde(default)]
     pub index_tree: Option<(String, String)>,

@@ -1,4 +1,6 @@
-//! Claude Code hook entries in `settings.json` (formats/claude.md §1).
+//! Hook entries in the JSON hook files of Claude Code (`settings.json`, formats/claude.md §1) and
+//! Codex (`hooks.json`, formats/codex.md §1), which share one shape:
+//! `{"hooks": {"<Event>": [{"matcher"?, "hooks": [{"type": "command", "command", "timeout"}]}]}}`.
 //!
 //! The file belongs to the user and often holds permissions, env and hooks of other tools. It is
 //! parsed into an order-keeping map, only entries whose command is ours are added or removed, and
@@ -11,26 +13,86 @@ use serde_json::{json, Map, Value};
 
 use super::{Change, Error, Scope, Wiring};
 
-/// Every event the Claude capture records, in the order they are added to a settings file.
-const EVENTS: [&str; 8] = [
-    "SessionStart",
-    "UserPromptSubmit",
-    "PreToolUse",
-    "PostToolUse",
-    "Stop",
-    "SessionEnd",
-    "PreCompact",
-    "SubagentStop",
-];
-/// Events whose groups filter by tool name; `"*"` asks for every tool.
-const TOOL_EVENTS: [&str; 2] = ["PreToolUse", "PostToolUse"];
-/// A command is ours when it starts with one of these, whatever event or arguments follow: users
-/// who spell the binary `git-trace` keep their entry instead of getting a duplicate.
-const OUR_COMMANDS: [&str; 2] = ["git trace hook claude", "git-trace hook claude"];
-const TIMEOUT_SECS: u64 = 30;
-const REPO_SETTINGS: &str = ".claude/settings.json";
+/// One harness's hook file: where it lives and what git-traces wires in it.
+pub(super) struct Spec {
+    /// The harness name in `git trace hook <harness> <Event>`.
+    pub(super) harness: &'static str,
+    /// The product name used in reports.
+    pub(super) product: &'static str,
+    /// Every event capture records, in the order they are added to a file.
+    pub(super) events: &'static [&'static str],
+    /// Events whose groups filter by tool name: they get `"matcher": "*"` (every tool).
+    pub(super) tool_events: &'static [&'static str],
+    /// The file relative to the worktree, and relative to the user-level directory.
+    pub(super) repo_file: &'static str,
+    pub(super) user_file: &'static str,
+    /// The environment variable that moves the user-level directory, else `~/<user_dir>`.
+    pub(super) user_dir_env: Option<&'static str>,
+    pub(super) user_dir: &'static str,
+    /// Per-event timeout in seconds.
+    pub(super) timeout: fn(&str) -> u64,
+}
+
+pub(super) const CLAUDE: Spec = Spec {
+    harness: "claude",
+    product: "Claude Code",
+    events: &[
+        "SessionStart",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PostToolUse",
+        "Stop",
+        "SessionEnd",
+        "PreCompact",
+        "SubagentStop",
+    ],
+    tool_events: &["PreToolUse", "PostToolUse"],
+    repo_file: ".claude/settings.json",
+    user_file: "settings.json",
+    user_dir_env: None,
+    user_dir: ".claude",
+    timeout: |_| 30,
+};
+
+/// Codex 0.169 runs every hook for every tool without a matcher, and caps SessionEnd at 3 s.
+pub(super) const CODEX: Spec = Spec {
+    harness: "codex",
+    product: "Codex",
+    events: &[
+        "SessionStart",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PermissionRequest",
+        "PostToolUse",
+        "Stop",
+        "SessionEnd",
+    ],
+    tool_events: &[],
+    repo_file: ".codex/hooks.json",
+    user_file: "hooks.json",
+    user_dir_env: Some("CODEX_HOME"),
+    user_dir: ".codex",
+    timeout: |event| if event == "SessionEnd" { 3 } else { 30 },
+};
+
+/// The user-level directory of a harness (`$CODEX_HOME`, else `~/.codex`).
+pub(super) fn user_dir(spec: &Spec, home: Option<&Path>) -> Result<PathBuf, Error> {
+    if let Some(dir) = spec
+        .user_dir_env
+        .and_then(std::env::var_os)
+        .filter(|d| !d.is_empty())
+    {
+        return Ok(PathBuf::from(dir));
+    }
+    Ok(home
+        .ok_or_else(|| Error::NoHome {
+            needed_for: format!("~/{}", spec.user_dir),
+        })?
+        .join(spec.user_dir))
+}
 
 fn settings_path(
+    spec: &Spec,
     repo: Option<&git2::Repository>,
     scope: Scope,
     home: Option<&Path>,
@@ -38,45 +100,51 @@ fn settings_path(
     match scope {
         Scope::Repo => Ok(repo
             .and_then(git2::Repository::workdir)
-            .ok_or(Error::Bare)?
-            .join(REPO_SETTINGS)),
-        Scope::Global => Ok(home
-            .ok_or_else(|| Error::NoHome {
-                needed_for: "~/.claude/settings.json".to_string(),
+            .ok_or(Error::Bare {
+                product: spec.product,
+                file: spec.repo_file,
             })?
-            .join(".claude/settings.json")),
+            .join(spec.repo_file)),
+        Scope::Global => Ok(user_dir(spec, home)?.join(spec.user_file)),
     }
 }
 
-fn is_ours(command: &str) -> bool {
+/// A command is ours when it starts with `git trace hook <harness>` (or `git-trace hook …`),
+/// whatever event or arguments follow: users who spell the binary `git-trace` keep their entry
+/// instead of getting a duplicate.
+fn is_ours(spec: &Spec, command: &str) -> bool {
     let command = command.trim_start();
-    OUR_COMMANDS.iter().any(|ours| {
+    let ours = [
+        format!("git trace hook {}", spec.harness),
+        format!("git-trace hook {}", spec.harness),
+    ];
+    ours.iter().any(|ours| {
         command
             .strip_prefix(ours)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
     })
 }
 
-fn is_our_hook(hook: &Value) -> bool {
+fn is_our_hook(spec: &Spec, hook: &Value) -> bool {
     hook.get("command")
         .and_then(Value::as_str)
-        .is_some_and(is_ours)
+        .is_some_and(|c| is_ours(spec, c))
 }
 
-fn group_has_ours(group: &Value) -> bool {
+fn group_has_ours(spec: &Spec, group: &Value) -> bool {
     group
         .get("hooks")
         .and_then(Value::as_array)
-        .is_some_and(|hooks| hooks.iter().any(is_our_hook))
+        .is_some_and(|hooks| hooks.iter().any(|h| is_our_hook(spec, h)))
 }
 
-fn entry(event: &str) -> Value {
+fn entry(spec: &Spec, event: &str) -> Value {
     let hooks = json!([{
         "type": "command",
-        "command": format!("git trace hook claude {event}"),
-        "timeout": TIMEOUT_SECS,
+        "command": format!("git trace hook {} {event}", spec.harness),
+        "timeout": (spec.timeout)(event),
     }]);
-    if TOOL_EVENTS.contains(&event) {
+    if spec.tool_events.contains(&event) {
         json!({ "matcher": "*", "hooks": hooks })
     } else {
         json!({ "hooks": hooks })
@@ -125,8 +193,9 @@ fn write_settings(
 }
 
 /// Adds our entry to every event that lacks one; returns the events it added to.
-fn add_ours(root: &mut Value, path: &Path) -> Result<Vec<&'static str>, Error> {
+fn add_ours(spec: &Spec, root: &mut Value, path: &Path) -> Result<Vec<&'static str>, Error> {
     let shape = |field: String, expected| Error::Shape {
+        product: spec.product,
         path: path.to_path_buf(),
         field,
         expected,
@@ -140,14 +209,14 @@ fn add_ours(root: &mut Value, path: &Path) -> Result<Vec<&'static str>, Error> {
         .as_object_mut()
         .ok_or_else(|| shape("\"hooks\"".to_string(), "an object"))?;
     let mut added = Vec::new();
-    for event in EVENTS {
+    for &event in spec.events {
         let groups = hooks
             .entry(event)
             .or_insert_with(|| Value::Array(Vec::new()))
             .as_array_mut()
             .ok_or_else(|| shape(format!("\"hooks\".\"{event}\""), "an array"))?;
-        if !groups.iter().any(group_has_ours) {
-            groups.push(entry(event));
+        if !groups.iter().any(|g| group_has_ours(spec, g)) {
+            groups.push(entry(spec, event));
             added.push(event);
         }
     }
@@ -156,7 +225,7 @@ fn add_ours(root: &mut Value, path: &Path) -> Result<Vec<&'static str>, Error> {
 
 /// Removes our entries, then whatever that left empty; returns whether anything was removed.
 /// Groups, events and `hooks` that were empty before are the user's and stay.
-fn remove_ours(root: &mut Value) -> bool {
+fn remove_ours(spec: &Spec, root: &mut Value) -> bool {
     let Some(root) = root.as_object_mut() else {
         return false;
     };
@@ -174,7 +243,7 @@ fn remove_ours(root: &mut Value) -> bool {
                 return true;
             };
             let before = hooks.len();
-            hooks.retain(|hook| !is_our_hook(hook));
+            hooks.retain(|hook| !is_our_hook(spec, hook));
             if hooks.len() == before {
                 return true;
             }
@@ -190,35 +259,39 @@ fn remove_ours(root: &mut Value) -> bool {
     removed
 }
 
-fn wired_events(root: &Value) -> Vec<&'static str> {
-    EVENTS
-        .into_iter()
+fn wired_events(spec: &Spec, root: &Value) -> Vec<&'static str> {
+    spec.events
+        .iter()
+        .copied()
         .filter(|event| {
             root.get("hooks")
                 .and_then(|hooks| hooks.get(event))
                 .and_then(Value::as_array)
-                .is_some_and(|groups| groups.iter().any(group_has_ours))
+                .is_some_and(|groups| groups.iter().any(|g| group_has_ours(spec, g)))
         })
         .collect()
 }
 
 /// A reminder for a repository settings file git does not know about yet: until it is committed
 /// (or excluded), other clones are not wired and `git status` lists it.
-fn untracked_note(repo: &git2::Repository) -> Option<&'static str> {
-    let rel = Path::new(REPO_SETTINGS);
+pub(super) fn untracked_note(repo: &git2::Repository, file: &str) -> Option<String> {
+    let rel = Path::new(file);
     let tracked = repo.index().ok()?.get_path(rel, 0).is_some();
     let ignored = repo.status_should_ignore(rel).ok()?;
-    (!tracked && !ignored).then_some(
-        "; .claude/settings.json is untracked: commit it to share the wiring, or add it to .git/info/exclude",
-    )
+    (!tracked && !ignored).then(|| {
+        format!(
+            "; {file} is untracked: commit it to share the wiring, or add it to .git/info/exclude"
+        )
+    })
 }
 
 pub(super) fn install(
+    spec: &Spec,
     repo: Option<&git2::Repository>,
     scope: Scope,
     home: Option<&Path>,
 ) -> Result<Vec<Wiring>, Error> {
-    let path = settings_path(repo, scope, home)?;
+    let path = settings_path(spec, repo, scope, home)?;
     let existing = read_settings(&path)?;
     let (mut root, permissions) = match existing {
         Some((root, permissions)) => (root, Some(permissions)),
@@ -227,16 +300,17 @@ pub(super) fn install(
             super::new_file_permissions(0o644),
         ),
     };
-    let added = add_ours(&mut root, &path)?;
+    let added = add_ours(spec, &mut root, &path)?;
+    let product = spec.product;
     let (change, mut what) = match added.len() {
         0 => (
             Change::AlreadyInstalled,
-            format!("Claude Code hooks ({} events)", EVENTS.len()),
+            format!("{product} hooks ({} events)", spec.events.len()),
         ),
-        n if n == EVENTS.len() => (Change::Installed, format!("Claude Code hooks ({n} events)")),
+        n if n == spec.events.len() => (Change::Installed, format!("{product} hooks ({n} events)")),
         _ => (
             Change::Updated,
-            format!("Claude Code hooks (added {})", added.join(", ")),
+            format!("{product} hooks (added {})", added.join(", ")),
         ),
     };
     if !added.is_empty() {
@@ -246,52 +320,53 @@ pub(super) fn install(
         write_settings(&path, &root, permissions)?;
     }
     if let (Scope::Repo, Some(repo)) = (scope, repo) {
-        what.push_str(untracked_note(repo).unwrap_or_default());
+        what.push_str(&untracked_note(repo, spec.repo_file).unwrap_or_default());
     }
     Ok(vec![Wiring { path, what, change }])
 }
 
 pub(super) fn uninstall(
+    spec: &Spec,
     repo: Option<&git2::Repository>,
     scope: Scope,
     home: Option<&Path>,
 ) -> Result<Vec<Wiring>, Error> {
-    let path = match settings_path(repo, scope, home) {
+    let path = match settings_path(spec, repo, scope, home) {
         Ok(path) => path,
         // A bare repository has no worktree settings, so there is nothing to remove.
-        Err(Error::Bare) => return Ok(Vec::new()),
+        Err(Error::Bare { .. }) => return Ok(Vec::new()),
         Err(err) => return Err(err),
     };
     let mut change = Change::NotInstalled;
     if let Some((mut root, permissions)) = read_settings(&path)? {
-        if remove_ours(&mut root) {
+        if remove_ours(spec, &mut root) {
             write_settings(&path, &root, Some(permissions))?;
             change = Change::Removed;
         }
     }
     Ok(vec![Wiring {
         path,
-        what: "Claude Code hooks".to_string(),
+        what: format!("{} hooks", spec.product),
         change,
     }])
 }
 
-/// The Claude half of [`super::WiringStatus`].
-pub(super) struct ClaudeStatus {
+/// One harness's part of [`super::WiringStatus`].
+pub(super) struct HookFileStatus {
     pub(super) repo: Option<PathBuf>,
     pub(super) global: Option<PathBuf>,
     pub(super) missing: Vec<&'static str>,
     pub(super) notes: Vec<String>,
 }
 
-pub(super) fn status(repo: &git2::Repository, home: Option<&Path>) -> ClaudeStatus {
+pub(super) fn status(spec: &Spec, repo: &git2::Repository, home: Option<&Path>) -> HookFileStatus {
     let mut notes = Vec::new();
     let mut wired = Vec::new();
     let mut check = |scope| {
-        let path = settings_path(Some(repo), scope, home).ok()?;
+        let path = settings_path(spec, Some(repo), scope, home).ok()?;
         match read_settings(&path) {
             Ok(Some((root, _))) => {
-                let events = wired_events(&root);
+                let events = wired_events(spec, &root);
                 wired.extend(events.iter().copied());
                 (!events.is_empty()).then_some(path)
             }
@@ -304,11 +379,13 @@ pub(super) fn status(repo: &git2::Repository, home: Option<&Path>) -> ClaudeStat
     };
     let repo_settings = check(Scope::Repo);
     let global_settings = check(Scope::Global);
-    ClaudeStatus {
+    HookFileStatus {
         repo: repo_settings,
         global: global_settings,
-        missing: EVENTS
-            .into_iter()
+        missing: spec
+            .events
+            .iter()
+            .copied()
             .filter(|event| !wired.contains(event))
             .collect(),
         notes,
@@ -378,7 +455,7 @@ mod tests {
     #[test]
     fn new_repo_settings_get_every_event() {
         let fx = Fixture::new();
-        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let report = install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report.len(), 1);
         assert_eq!(report[0].path, settings(&fx));
         assert_eq!(report[0].change, Change::Installed);
@@ -395,7 +472,7 @@ mod tests {
         ), "{text}");
         assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
         let root = parse(&settings(&fx));
-        assert_eq!(keys(&root["hooks"]), EVENTS);
+        assert_eq!(keys(&root["hooks"]), CLAUDE.events);
         assert_eq!(
             root["hooks"]["PostToolUse"],
             json!([{"matcher": "*", "hooks": [{"type": "command", "command": "git trace hook claude PostToolUse", "timeout": 30}]}])
@@ -413,7 +490,7 @@ mod tests {
     fn merge_keeps_user_settings_hooks_and_order_and_is_idempotent() {
         let fx = Fixture::new();
         write(&settings(&fx), USER_SETTINGS);
-        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let report = install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].change, Change::Installed);
 
         let root = parse(&settings(&fx));
@@ -439,15 +516,15 @@ mod tests {
             root["hooks"]["PreToolUse"][0],
             before["hooks"]["PreToolUse"][0]
         );
-        assert_eq!(root["hooks"]["PreToolUse"][1], entry("PreToolUse"));
+        assert_eq!(root["hooks"]["PreToolUse"][1], entry(&CLAUDE, "PreToolUse"));
         assert_eq!(
             root["hooks"]["Notification"],
             before["hooks"]["Notification"]
         );
-        assert_eq!(root["hooks"]["Stop"], json!([entry("Stop")]));
+        assert_eq!(root["hooks"]["Stop"], json!([entry(&CLAUDE, "Stop")]));
 
         let first = fs::read(settings(&fx)).unwrap();
-        let again = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let again = install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(again[0].change, Change::AlreadyInstalled);
         assert_eq!(fs::read(settings(&fx)).unwrap(), first);
     }
@@ -457,7 +534,7 @@ mod tests {
         let fx = Fixture::new();
         let mine = r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "  git-trace hook claude Stop --verbose"}]}]}}"#;
         write(&settings(&fx), mine);
-        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let report = install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].change, Change::Updated);
         assert!(report[0].what.starts_with("Claude Code hooks (added SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, SessionEnd, PreCompact, SubagentStop)"));
         let root = parse(&settings(&fx));
@@ -469,11 +546,11 @@ mod tests {
     fn uninstall_removes_only_ours_and_restores_the_user_file() {
         let fx = Fixture::new();
         write(&settings(&fx), USER_SETTINGS);
-        install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
-        let report = uninstall(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let report = uninstall(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].change, Change::Removed);
         assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), USER_SETTINGS);
-        let again = uninstall(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let again = uninstall(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(again[0].change, Change::NotInstalled);
         assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), USER_SETTINGS);
     }
@@ -491,7 +568,7 @@ mod tests {
                 "SessionEnd": []
             }
         });
-        assert!(remove_ours(&mut root));
+        assert!(remove_ours(&CLAUDE, &mut root));
         assert_eq!(
             root,
             json!({
@@ -502,21 +579,21 @@ mod tests {
                 }
             })
         );
-        assert!(!remove_ours(&mut root));
+        assert!(!remove_ours(&CLAUDE, &mut root));
 
         let fx = Fixture::new();
-        install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
-        uninstall(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        uninstall(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(fs::read_to_string(settings(&fx)).unwrap(), "{}\n");
     }
 
     #[test]
     fn our_commands_are_recognised_by_prefix_only() {
-        assert!(is_ours("git trace hook claude Stop"));
-        assert!(is_ours("git-trace hook claude"));
-        assert!(!is_ours("git trace hook claudette Stop"));
-        assert!(!is_ours("echo git trace hook claude Stop"));
-        assert!(!is_ours("git trace hook codex Stop"));
+        assert!(is_ours(&CLAUDE, "git trace hook claude Stop"));
+        assert!(is_ours(&CLAUDE, "git-trace hook claude"));
+        assert!(!is_ours(&CLAUDE, "git trace hook claudette Stop"));
+        assert!(!is_ours(&CLAUDE, "echo git trace hook claude Stop"));
+        assert!(!is_ours(&CLAUDE, "git trace hook codex Stop"));
     }
 
     #[test]
@@ -525,8 +602,8 @@ mod tests {
         let broken = "{\n  \"hooks\": {\n    \"Stop\": [\n  }\n}\n";
         write(&settings(&fx), broken);
         for result in [
-            install(Some(&fx.repo), Scope::Repo, fx.home()),
-            uninstall(Some(&fx.repo), Scope::Repo, fx.home()),
+            install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()),
+            uninstall(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()),
         ] {
             let err = result.unwrap_err();
             assert!(
@@ -558,7 +635,7 @@ mod tests {
     fn unexpected_shape_is_refused() {
         let fx = Fixture::new();
         write(&settings(&fx), r#"{"hooks": {"Stop": {"command": "x"}}}"#);
-        let text = install(Some(&fx.repo), Scope::Repo, fx.home())
+        let text = install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home())
             .unwrap_err()
             .to_string();
         assert!(
@@ -573,13 +650,13 @@ mod tests {
     #[test]
     fn global_scope_uses_the_given_home() {
         let fx = Fixture::new();
-        let report = install(Some(&fx.repo), Scope::Global, fx.home()).unwrap();
+        let report = install(&CLAUDE, Some(&fx.repo), Scope::Global, fx.home()).unwrap();
         let path = fx.home.path().join(".claude/settings.json");
         assert_eq!(report[0].path, path);
         assert_eq!(report[0].what, "Claude Code hooks (8 events)");
-        assert_eq!(wired_events(&parse(&path)), EVENTS);
+        assert_eq!(wired_events(&CLAUDE, &parse(&path)), CLAUDE.events);
         assert!(!settings(&fx).exists());
-        let err = install(Some(&fx.repo), Scope::Global, None).unwrap_err();
+        let err = install(&CLAUDE, Some(&fx.repo), Scope::Global, None).unwrap_err();
         assert!(err.to_string().contains("HOME is not set"), "{err}");
     }
 
@@ -587,15 +664,15 @@ mod tests {
     fn no_untracked_note_when_the_file_is_ignored_or_tracked() {
         let fx = Fixture::new();
         write(&fx.repo.path().join("info/exclude"), ".claude/\n");
-        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let report = install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].what, "Claude Code hooks (8 events)");
 
         let fx = Fixture::new();
-        install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         let mut index = fx.repo.index().unwrap();
-        index.add_path(Path::new(REPO_SETTINGS)).unwrap();
+        index.add_path(Path::new(CLAUDE.repo_file)).unwrap();
         index.write().unwrap();
-        let report = install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let report = install(&CLAUDE, Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
         assert_eq!(report[0].what, "Claude Code hooks (8 events)");
     }
 
@@ -603,11 +680,14 @@ mod tests {
     fn bare_repository_has_no_repo_settings() {
         let dir = tempfile::tempdir().unwrap();
         let repo = git2::Repository::init_bare(dir.path()).unwrap();
-        let err = install(Some(&repo), Scope::Repo, None).unwrap_err();
-        assert!(matches!(err, Error::Bare));
+        let err = install(&CLAUDE, Some(&repo), Scope::Repo, None).unwrap_err();
+        assert!(matches!(err, Error::Bare { .. }));
         assert!(err
             .to_string()
             .contains("hint: use 'git trace init --global'"));
-        assert_eq!(uninstall(Some(&repo), Scope::Repo, None).unwrap(), []);
+        assert_eq!(
+            uninstall(&CLAUDE, Some(&repo), Scope::Repo, None).unwrap(),
+            []
+        );
     }
 }
