@@ -239,12 +239,24 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__import)
-            opts="-h -V --json --help --version claude"
+            opts="-h -V --all --since --dir --moved-from --json --help --version claude codex pi"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --moved-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -260,7 +272,7 @@ _git__trace() {
             fi
             case "${prev}" in
                 --agent)
-                    COMPREPLY=($(compgen -W "claude" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "claude codex pi all" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -306,7 +318,7 @@ _git__trace() {
             fi
             case "${prev}" in
                 --agent)
-                    COMPREPLY=($(compgen -W "claude" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "claude codex pi all" -- "${cur}"))
                     return 0
                     ;;
                 *)

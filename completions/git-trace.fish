@@ -34,12 +34,18 @@ complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "show" -d 'Show 
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "import" -d 'Import harness session files (backfill)'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "hook" -d 'Record one agent hook event (called by the agent, not by you)'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c git-trace -n "__fish_git_trace_using_subcommand init" -l agent -d 'The agent whose hooks to wire' -r -f -a "claude\t''"
+complete -c git-trace -n "__fish_git_trace_using_subcommand init" -l agent -d 'The agent whose hooks to wire' -r -f -a "claude\t''
+codex\t''
+pi\t''
+all\t'Claude Code, Codex and Pi'"
 complete -c git-trace -n "__fish_git_trace_using_subcommand init" -l global -d 'Wire the agent for every repository of this user (its user-level settings) instead of this one'
 complete -c git-trace -n "__fish_git_trace_using_subcommand init" -l json -d 'Print what was done as JSON'
 complete -c git-trace -n "__fish_git_trace_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand init" -s V -l version -d 'Print version'
-complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -l agent -d 'The agent whose hooks to remove' -r -f -a "claude\t''"
+complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -l agent -d 'The agent whose hooks to remove' -r -f -a "claude\t''
+codex\t''
+pi\t''
+all\t'Claude Code, Codex and Pi'"
 complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -l global -d 'Remove the user-level wiring (what `init --global` added) instead of this repository\'s'
 complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -l json -d 'Print what was done as JSON'
 complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -53,7 +59,11 @@ complete -c git-trace -n "__fish_git_trace_using_subcommand list" -s V -l versio
 complete -c git-trace -n "__fish_git_trace_using_subcommand show" -l json -d 'Print JSON: the whole trace (id, harness, steps[]) or the one step'
 complete -c git-trace -n "__fish_git_trace_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand show" -s V -l version -d 'Print version'
-complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l json -d 'Print one JSON object per imported file'
+complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l since -d 'With --all: only files modified within this span (30d, 12h, 2w, 90m)' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l dir -d 'With --all: look for session files under this directory instead of the harness\'s default (needs a harness)' -r -F
+complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l moved-from -d 'The repository was moved since the session ran: paths under this old location are paths of this repository' -r -F
+complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l all -d 'Find and import every session of this repository'
+complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l json -d 'Print one JSON object per file'
 complete -c git-trace -n "__fish_git_trace_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand import" -s V -l version -d 'Print version'
 complete -c git-trace -n "__fish_git_trace_using_subcommand hook" -s h -l help -d 'Print help (see more with \'--help\')'

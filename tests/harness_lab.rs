@@ -1,21 +1,16 @@
-//! End to end with the real Claude Code CLI: the harness lab (../shared/harness-lab) runs the pinned
+//! End to end with the real Claude Code CLI: the harness lab (see `common::lab`) runs the pinned
 //! `claude` binary offline against its scripted model, in a scratch repository whose hooks were wired
 //! by our own `git trace init --agent claude`. The captured session is then checked against the
 //! scenario's script: the steps, their order and content, one snapshot per changed tree, and nothing
 //! left in the user's branch.
-//!
-//! The CLIs come from `../shared/harness-lab/install.sh` (npm). Without them the tests print a skip
-//! notice and pass, unless `CI` is set: then they fail.
-//!
-//! Each run has its own `LAB_ROOT` (HOME, repo, tmp), its own OUTDIR, and the lab's model server
-//! binds an ephemeral port, so the two tests may run in parallel.
 
 mod common;
 
+use common::lab::{lab_bins, scenario, LabRun};
+
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 const SETUP_CMD: &str = "git trace init --agent claude";
 
@@ -33,8 +28,10 @@ fn claude_resumed_session_is_captured_from_the_real_cli() {
 /// the step behind every line the agent wrote.
 #[test]
 fn claude_work_committed_and_amended_is_blamed_on_its_steps() {
-    let Some(bins) = lab_bins() else { return };
-    let lab = LabRun::run(&lab_dir().join("scenarios/fix-add-bug.json"), &bins);
+    let Some(bins) = lab_bins("claude") else {
+        return;
+    };
+    let lab = LabRun::run("claude", &scenario("fix-add-bug"), &bins);
     lab.git(&["add", "-A"]);
     lab.git(&["commit", "-qm", "fix add"]);
     lab.git(&["commit", "-q", "--amend", "-m", "fix add() and test it"]);
@@ -88,164 +85,6 @@ fn claude_work_committed_and_amended_is_blamed_on_its_steps() {
         if content.chars().filter(|c| c.is_alphanumeric()).count() >= 3 {
             assert_eq!(*step, Some(write), "{content:?} in {regression:#?}");
         }
-    }
-}
-
-// ----------------------------------------------------------------------------- the lab
-
-fn lab_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/harness-lab")
-}
-
-/// Where run_lab.sh looks for the CLIs: `$LAB_BIN_DIR`, else `$LAB_INSTALL_DIR/node_modules/.bin`
-/// (default install dir `${XDG_CACHE_HOME:-$HOME/.cache}/harness-lab`).
-fn lab_bin_dir() -> PathBuf {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(dir) = var("LAB_BIN_DIR") {
-        return dir;
-    }
-    let install = var("LAB_INSTALL_DIR").unwrap_or_else(|| {
-        let cache =
-            var("XDG_CACHE_HOME").unwrap_or_else(|| var("HOME").unwrap_or_default().join(".cache"));
-        cache.join("harness-lab")
-    });
-    install.join("node_modules/.bin")
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
-}
-
-/// The CLI bin dir when the lab can run. Otherwise: a failure under CI, a skip notice elsewhere.
-fn lab_bins() -> Option<PathBuf> {
-    let bins = lab_bin_dir();
-    let problem = if !lab_dir().join("run_lab.sh").is_file() {
-        format!(
-            "the harness lab is missing ({} not found)",
-            lab_dir().join("run_lab.sh").display()
-        )
-    } else if !is_executable(&bins.join("claude")) {
-        format!(
-            "the harness-lab CLIs are not installed ({} not found)",
-            bins.join("claude").display()
-        )
-    } else {
-        return Some(bins);
-    };
-    if std::env::var_os("CI").is_some() {
-        panic!("{problem}: run `bash ../shared/harness-lab/install.sh` first (CI is set, so this test does not skip)");
-    }
-    // Straight to the process's stderr: the test harness captures eprintln! of passing tests.
-    let notice = format!("SKIPPED harness_lab: {problem}; run `bash ../shared/harness-lab/install.sh` to enable it\n");
-    let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
-    None
-}
-
-struct LabRun {
-    dir: Option<tempfile::TempDir>,
-    repo: PathBuf,
-    home: PathBuf,
-    out: PathBuf,
-}
-
-impl Drop for LabRun {
-    /// A failed test keeps the lab's files for inspection.
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            if let Some(dir) = self.dir.take() {
-                eprintln!("harness lab files kept in {}", dir.keep().display());
-            }
-        }
-    }
-}
-
-impl LabRun {
-    /// `LAB_WIRING=none LAB_SETUP_CMD='git trace init --agent claude' run_lab.sh claude <scenario>`.
-    fn run(scenario: &Path, bins: &Path) -> LabRun {
-        let dir = tempfile::Builder::new()
-            .prefix("git-traces-lab-")
-            .tempdir()
-            .unwrap();
-        let root = dir.path().join("root");
-        let out = dir.path().join("out");
-        let mut cmd = Command::new("bash");
-        cmd.arg(lab_dir().join("run_lab.sh"))
-            .arg("claude")
-            .arg(scenario)
-            .arg(&out)
-            .current_dir(lab_dir());
-        // Nothing of the caller's git or lab setup may leak into the lab (e.g. GIT_DIR under a git hook).
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if name.starts_with("GIT_") || name.starts_with("LAB_") {
-                cmd.env_remove(name.as_ref());
-            }
-        }
-        cmd.env("LAB_WIRING", "none")
-            .env("LAB_SETUP_CMD", SETUP_CMD)
-            .env("LAB_EXTRA_PATH", common::bin_dir())
-            .env("LAB_BIN_DIR", bins)
-            .env("LAB_ROOT", &root);
-        let output = cmd.output().expect("run bash run_lab.sh");
-        let run = LabRun {
-            repo: root.join("repo"),
-            home: root.join("home"),
-            out,
-            dir: Some(dir),
-        };
-        assert!(
-            output.status.success(),
-            "run_lab.sh failed ({}):\n{}{}\nsetup.out:\n{}\nharness.stderr:\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr),
-            run.artifact("setup.out"),
-            run.artifact("harness.stderr"),
-        );
-        run
-    }
-
-    fn artifact(&self, name: &str) -> String {
-        std::fs::read_to_string(self.out.join(name)).unwrap_or_default()
-    }
-
-    fn cmd(&self, program: &str, args: &[&str]) -> Output {
-        let mut cmd = Command::new(program);
-        common::pin_env(&mut cmd, &self.home);
-        cmd.args(args).current_dir(&self.repo).output().unwrap()
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        let out = self.cmd("git", args);
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// The real session file Claude Code wrote (there must be exactly one).
-    fn transcript(&self) -> PathBuf {
-        let projects = self.home.join(".claude/projects");
-        let mut found = Vec::new();
-        for project in std::fs::read_dir(&projects).unwrap() {
-            for file in std::fs::read_dir(project.unwrap().path()).unwrap() {
-                let path = file.unwrap().path();
-                if path.extension().is_some_and(|e| e == "jsonl") {
-                    found.push(path);
-                }
-            }
-        }
-        assert_eq!(found.len(), 1, "Claude Code session files: {found:?}");
-        found.pop().unwrap()
     }
 }
 
@@ -342,11 +181,13 @@ fn lines(text: &str) -> Vec<String> {
 // ----------------------------------------------------------------------------- the test
 
 fn check_scenario(name: &str) {
-    let Some(bins) = lab_bins() else { return };
-    let scenario_path = lab_dir().join("scenarios").join(format!("{name}.json"));
+    let Some(bins) = lab_bins("claude") else {
+        return;
+    };
+    let scenario_path = scenario(name);
     let scenario: Value =
         serde_json::from_str(&std::fs::read_to_string(&scenario_path).unwrap()).unwrap();
-    let lab = LabRun::run(&scenario_path, &bins);
+    let lab = LabRun::run("claude", &scenario_path, &bins);
     let repo = std::fs::canonicalize(&lab.repo).unwrap();
     let rel = |file: &str| {
         file.strip_prefix(&format!("{}/", repo.display()))
@@ -360,7 +201,13 @@ fn check_scenario(name: &str) {
     );
 
     // Exactly one session, Claude's own, with the id of the session file Claude Code wrote.
-    let transcript = lab.transcript();
+    let transcripts = lab.session_files(".claude/projects");
+    assert_eq!(
+        transcripts.len(),
+        1,
+        "Claude Code session files: {transcripts:?}"
+    );
+    let transcript = transcripts[0].clone();
     let list: Value = serde_json::from_str(&lab.git(&["trace", "list", "--json"])).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 1, "sessions: {list:#?}");

@@ -4,8 +4,9 @@
 // `git trace hook pi <event>` (git finds git-trace on PATH), one JSON payload on stdin:
 //   {hook_event_name, session_id, transcript_path, cwd, model: {provider,id,api}|null,
 //    payload_version: 1, event: <the raw Pi event>}
-// plus `tools` (name, description, parameters) on before_agent_start and `args` (the call's
-// arguments, remembered from its start) on tool_execution_end.
+// plus `tools` (name, description, parameters) on before_agent_start. Tool calls go through
+// tool_call and tool_result, which Pi awaits right before and right after running the tool (its
+// tool_execution_* events are queued and may fire after the tool ran).
 //
 // `git trace init --agent pi` installs it into <repo>/.pi/extensions/, and
 // `git trace uninstall --agent pi` removes it. It never blocks Pi for long and never throws into
@@ -19,8 +20,8 @@ const EVENTS = [
   "session_start",
   "input",
   "before_agent_start",
-  "tool_execution_start",
-  "tool_execution_end",
+  "tool_call",
+  "tool_result",
   "agent_end",
   "session_before_compact",
   "session_compact",
@@ -73,7 +74,6 @@ function tools(pi: any): unknown {
 }
 
 export default function (pi: any) {
-  const args = new Map<string, unknown>();
   for (const name of EVENTS) {
     pi.on(name, (event: any, ctx: any) => {
       try {
@@ -90,11 +90,6 @@ export default function (pi: any) {
           event,
         };
         if (name === "before_agent_start") payload.tools = tools(pi);
-        if (name === "tool_execution_start") args.set(event?.toolCallId, event?.args);
-        if (name === "tool_execution_end") {
-          payload.args = args.get(event?.toolCallId);
-          args.delete(event?.toolCallId);
-        }
         return forward(name, cwd, payload);
       } catch {
         return undefined;

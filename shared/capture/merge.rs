@@ -13,7 +13,7 @@
 use crate::model::{Content, Record, Source, Step, StepKind};
 use crate::store::ChainLink;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Records of one step from one source.
 #[derive(Default)]
@@ -77,6 +77,7 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
     let tr_idx: Vec<usize> = (0..records.len())
         .filter(|&i| records[i].source == Source::Transcript)
         .collect();
+    let (tr_idx, paths) = tree_order(records, &tr_idx);
     let hooks = group(records, &hook_idx);
     let trans = group(records, &tr_idx);
 
@@ -154,6 +155,7 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
         .filter_map(|l| Some((l.key.as_deref()?, l)))
         .collect();
     let mut steps: Vec<Step> = Vec::with_capacity(order.len());
+    let mut step_paths: Vec<Option<&PathPos>> = Vec::with_capacity(order.len());
     let mut used_links: Vec<&str> = Vec::new();
     for Placed {
         hook: h,
@@ -174,6 +176,7 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
                 }
             }
         }
+        step_paths.push(t.and_then(|t| trans[t].records.iter().find_map(|i| paths.get(i))));
         let mut step = combine(steps.len() as u64, &recs, keys);
         if let Some(link) = step.keys.iter().find_map(|k| snapshots.get(k.as_str())) {
             step.snapshot = Some(link.commit.to_string());
@@ -220,7 +223,124 @@ pub(crate) fn merge(records: &[Record], chain: &[ChainLink]) -> Vec<Step> {
             extra: serde_json::Map::new(),
         });
     }
+    if !paths.is_empty() {
+        mark_paths(&mut steps, &step_paths);
+    }
     steps
+}
+
+/// Where an entry sits in a session with several paths: the path's number in order of
+/// appearance, and the entry a later path leaves its parent path at.
+#[derive(Debug, Clone, PartialEq)]
+struct PathPos {
+    branch: u64,
+    fork_of: Option<String>,
+}
+
+/// Orders transcript records depth-first over their entries' tree (`extra.entry` and
+/// `extra.parent`, Pi's `id`/`parentId`), children in file order. A harness appends entries as they
+/// happen, so after a fork, or after returning to an older path, the file interleaves paths; this
+/// order reads the first path start to end, then each later path from its fork point on. Records
+/// without an entry stay after the record they followed. A session with a single path (or without
+/// entries) keeps its order, and no record gets a position.
+fn tree_order(records: &[Record], tr_idx: &[usize]) -> (Vec<usize>, HashMap<usize, PathPos>) {
+    let entry_of = |i: usize| {
+        records[i]
+            .extra
+            .get("entry")
+            .and_then(Value::as_str)
+            .filter(|e| !e.is_empty())
+    };
+    let mut ids: Vec<&str> = Vec::new();
+    let mut recs: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut order: Vec<usize> = Vec::with_capacity(tr_idx.len());
+    let mut last: Option<&str> = None;
+    for &i in tr_idx {
+        match entry_of(i).or(last) {
+            Some(id) => {
+                if !recs.contains_key(id) {
+                    ids.push(id);
+                }
+                recs.entry(id).or_default().push(i);
+                last = Some(id);
+            }
+            None => order.push(i),
+        }
+    }
+    let parent_of = |id: &str| {
+        let first = recs[id][0];
+        records[first]
+            .extra
+            .get("parent")
+            .and_then(Value::as_str)
+            .filter(|p| *p != id && recs.contains_key(p))
+    };
+    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+    for &id in &ids {
+        if let Some(p) = parent_of(id) {
+            children.entry(p).or_default().push(id);
+        }
+    }
+    let leaves = ids.iter().filter(|id| !children.contains_key(*id)).count();
+    if leaves <= 1 {
+        return (tr_idx.to_vec(), HashMap::new());
+    }
+    let mut positions = HashMap::new();
+    let mut visited: HashSet<&str> = HashSet::new();
+    let mut next_branch = 0u64;
+    // Roots first; then whatever a cycle of parent ids left unreached, so nothing is dropped.
+    let roots = ids.iter().filter(|id| parent_of(id).is_none());
+    for &start in roots.chain(ids.iter()) {
+        // (entry, its path when it continues its parent's, the fork point of its path)
+        let mut stack: Vec<(&str, Option<u64>, Option<&str>)> = vec![(start, None, None)];
+        while let Some((id, inherited, fork_of)) = stack.pop() {
+            if !visited.insert(id) {
+                continue;
+            }
+            let branch = inherited.unwrap_or_else(|| {
+                next_branch += 1;
+                next_branch - 1
+            });
+            for &i in &recs[id] {
+                order.push(i);
+                let fork_of = fork_of.map(str::to_string);
+                positions.insert(i, PathPos { branch, fork_of });
+            }
+            for (n, &kid) in children
+                .get(id)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .enumerate()
+                .rev()
+            {
+                let item = if n == 0 {
+                    (kid, Some(branch), fork_of)
+                } else {
+                    (kid, None, Some(id))
+                };
+                stack.push(item);
+            }
+        }
+    }
+    (order, positions)
+}
+
+/// Marks every step with its path (`meta.branch`) and every step of a later path with its fork
+/// point (`extra.fork_of`). A step no entry placed (seen only by hooks) sits before the next step
+/// both saw, so it is on that step's path; after the last placed step, on the last one's.
+fn mark_paths(steps: &mut [Step], step_paths: &[Option<&PathPos>]) {
+    let last = step_paths.iter().rev().find_map(|p| *p);
+    let mut next = last;
+    for i in (0..steps.len()).rev() {
+        next = step_paths.get(i).copied().flatten().or(next);
+        let Some(pos) = next else { continue };
+        let step = &mut steps[i];
+        step.meta.insert("branch".into(), Value::from(pos.branch));
+        if let Some(fork) = &pos.fork_of {
+            step.extra
+                .insert("fork_of".into(), Value::from(fork.as_str()));
+        }
+    }
 }
 
 /// Record metadata left out of steps: bookkeeping that `context.jsonl.gz` keeps with the records
@@ -414,6 +534,99 @@ mod tests {
         );
         assert_eq!(steps[3].sources, vec![H, T]);
         assert_eq!(steps[1].sources, vec![T]);
+    }
+
+    /// A transcript record of entry `id` (child of `parent`), as Pi's adapter makes them.
+    fn entry(id: &str, parent: Option<&str>, kind: StepKind, summary: &str) -> Record {
+        let mut r = rec(T, id, Some(kind), &[&format!("entry:{id}:0")], summary);
+        r.extra.insert("entry".into(), id.into());
+        r.extra.insert("parent".into(), parent.into());
+        r
+    }
+
+    fn branches(steps: &[Step]) -> Vec<(String, u64, Option<&str>)> {
+        steps
+            .iter()
+            .map(|s| {
+                (
+                    s.summary.clone(),
+                    s.meta["branch"].as_u64().unwrap(),
+                    s.extra.get("fork_of").and_then(Value::as_str),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_forked_session_comes_out_path_by_path() {
+        // a-b-c-d, then a fork from b (e, f), then d continued (g), then a fork from a (h).
+        let records = vec![
+            rec(H, "0", Some(System), &[], "start"),
+            rec(H, "1", Some(User), &["entry:a:0"], "a"),
+            rec(H, "2", Some(System), &[], "outside"),
+            rec(H, "3", Some(User), &["entry:e:0"], "e"),
+            rec(H, "4", Some(System), &[], "end"),
+            entry("a", None, User, "a"),
+            entry("b", Some("a"), Answer, "b"),
+            entry("c", Some("b"), User, "c"),
+            entry("d", Some("c"), Answer, "d"),
+            entry("e", Some("b"), User, "e"),
+            entry("f", Some("e"), Answer, "f"),
+            entry("g", Some("d"), User, "g"),
+            entry("h", Some("a"), User, "h"),
+        ];
+        let steps = merge(&records, &[]);
+        assert_eq!(
+            branches(&steps),
+            [
+                ("start".to_string(), 0, None),
+                ("a".into(), 0, None),
+                ("b".into(), 0, None),
+                ("c".into(), 0, None),
+                ("d".into(), 0, None),
+                ("g".into(), 0, None),
+                ("outside".into(), 1, Some("b")),
+                ("e".into(), 1, Some("b")),
+                ("f".into(), 1, Some("b")),
+                ("h".into(), 2, Some("a")),
+                ("end".into(), 2, Some("a")),
+            ]
+        );
+        assert!(steps.iter().enumerate().all(|(i, s)| s.index == i as u64));
+    }
+
+    #[test]
+    fn a_single_path_keeps_its_order_and_gets_no_branches() {
+        let linear = vec![
+            rec(H, "0", Some(System), &[], "start"),
+            rec(H, "1", Some(User), &["entry:a:0"], "a"),
+            rec(T, "0", Some(System), &["session:s"], "header"),
+            entry("a", None, User, "a"),
+            entry("b", Some("a"), Answer, "b"),
+            rec(T, "1", None, &[], "torn line"),
+            entry("c", Some("b"), User, "c"),
+        ];
+        let plain: Vec<Record> = linear
+            .iter()
+            .cloned()
+            .map(|mut r| {
+                r.extra.clear();
+                r
+            })
+            .collect();
+        let steps = merge(&linear, &[]);
+        assert_eq!(order(&steps), order(&merge(&plain, &[])));
+        assert_eq!(
+            order(&steps),
+            [
+                "system:header",
+                "system:start",
+                "user:a",
+                "answer:b",
+                "user:c"
+            ]
+        );
+        assert!(steps.iter().all(|s| !s.meta.contains_key("branch")));
     }
 
     #[test]

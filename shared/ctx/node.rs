@@ -33,6 +33,9 @@ pub enum Role {
     Compaction,
     /// A summary standing in for what left the window.
     Summary,
+    /// A record git-traces did not understand (a newer harness version, say), kept whole under
+    /// `raw`; never counted in a window.
+    Unknown,
 }
 
 impl Role {
@@ -48,6 +51,7 @@ impl Role {
             Role::ToolResult => "tool_result",
             Role::Compaction => "compaction",
             Role::Summary => "summary",
+            Role::Unknown => "unknown",
         }
     }
 }
@@ -83,6 +87,9 @@ pub struct Node {
     /// Byte offset of the source line in the harness's session file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// For [`Role::Unknown`]: the record as the harness wrote it (redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<Value>,
 }
 
 /// Whether a journal record feeds the context file: transcript records, and hook records that
@@ -91,13 +98,11 @@ pub fn feeds_context(r: &Record) -> bool {
     r.source == Source::Transcript || r.meta.contains_key("ctx")
 }
 
-/// The node a record puts in the window, if any (metadata-only and unreadable records put none).
+/// The node a record puts in the context file, if any (metadata-only records put none).
 pub fn node_of(r: &Record, n: u64) -> Option<Node> {
-    if r.meta.contains_key("raw") {
-        return None;
-    }
     let marked = r.meta.get("ctx").and_then(Value::as_str);
     let role = match marked {
+        _ if r.meta.contains_key("raw") && r.kind.is_none() => Role::Unknown,
         Some("system") => Role::System,
         Some("tools") => Role::Tools,
         Some("injected") => Role::Injected,
@@ -137,6 +142,7 @@ pub fn node_of(r: &Record, n: u64) -> Option<Node> {
         first_kept: text_field("firstKeptEntryId"),
         sidechain: r.meta.get("isSidechain").and_then(Value::as_bool) == Some(true),
         offset: r.offset,
+        raw: r.meta.get("raw").cloned(),
     })
 }
 
@@ -171,7 +177,12 @@ mod tests {
         assert_eq!(node_of(&result, 0).unwrap().role, Role::ToolResult);
         assert!(node_of(&record(None), 0).is_none());
         let mut raw = record(None);
-        raw.meta.insert("raw".into(), Value::Null);
-        assert!(node_of(&raw, 0).is_none());
+        raw.meta
+            .insert("raw".into(), Value::from("{\"type\":\"new\"}"));
+        let kept = node_of(&raw, 0).unwrap();
+        assert_eq!(
+            (kept.role, kept.raw),
+            (Role::Unknown, raw.meta.get("raw").cloned())
+        );
     }
 }

@@ -36,7 +36,7 @@ pub fn window(nodes: &[Node], cut: usize) -> Vec<usize> {
     let before = &nodes[..cut.min(nodes.len())];
     let lineage = lineage(nodes, cut);
     let on_path: Vec<usize> = (0..before.len())
-        .filter(|&i| !before[i].sidechain)
+        .filter(|&i| !before[i].sidechain && before[i].role != Role::Unknown)
         .filter(|&i| match (&lineage, &before[i].entry) {
             (Some(path), Some(entry)) => path.contains(entry.as_str()),
             _ => true,
@@ -138,6 +138,7 @@ mod tests {
             first_kept: None,
             sidechain: false,
             offset: None,
+            raw: None,
         }
     }
 

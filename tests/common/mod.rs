@@ -2,6 +2,8 @@
 //! with the environment pinned (jj's and git-branchless's hygiene) so runs are repeatable.
 #![allow(dead_code)]
 
+pub mod lab;
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
