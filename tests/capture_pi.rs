@@ -366,6 +366,60 @@ fn a_forked_session_file_imports_path_by_path() {
         .as_str()
         .unwrap()
         .starts_with("Successfully replaced"));
+
+    // The model on the second path saw its own branch only: the prompt and the first answer, then
+    // the new prompt; nothing the first path did after the fork.
+    let id = trace["id"].as_str().unwrap();
+    let window: Value =
+        serde_json::from_str(&repo.git(&["ctx", "show", &format!("{id}:12"), "--json"])).unwrap();
+    let seen: Vec<(&str, &str)> = window["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["role"].as_str().unwrap(), i["summary"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        seen[seen.len() - 4..],
+        [
+            ("assistant", "I'll start by reading calc.py."),
+            ("tool_call", "read calc.py"),
+            ("user", "Only add a docstring instead."),
+            ("thinking", "A docstring, then."),
+        ],
+        "{seen:#?}"
+    );
+    assert!(
+        !seen.iter().any(|(_, s)| s.contains("Fixing it")),
+        "{seen:#?}"
+    );
+
+    // Resuming there writes that branch only, the step's own message cut before its tool call.
+    let resumed: Value =
+        serde_json::from_str(&repo.git(&["ctx", "resume", &format!("{id}:12"), "--json"])).unwrap();
+    let file = std::fs::read_to_string(resumed["file"].as_str().unwrap()).unwrap();
+    let entries: Vec<Value> = file
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries[0]["type"], "session");
+    assert_eq!(entries[0]["id"], resumed["session"]);
+    let ids: Vec<&str> = entries[1..]
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    let original: Vec<&str> = lines[1..5]
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [original, vec!["b0000001", "b0000002"]].concat());
+    assert_eq!(
+        entries.last().unwrap()["message"]["content"],
+        json!([{"type": "thinking", "thinking": "A docstring, then."}])
+    );
+    assert_eq!(
+        resumed["command"],
+        json!(["pi", "--session", resumed["file"]])
+    );
 }
 
 #[test]
