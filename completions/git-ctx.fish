@@ -40,7 +40,7 @@ complete -c git-ctx -n "__fish_git_ctx_using_subcommand diff" -s V -l version -d
 complete -c git-ctx -n "__fish_git_ctx_using_subcommand pack" -s o -l output -d 'Write the pack to this file instead of standard output' -r -F
 complete -c git-ctx -n "__fish_git_ctx_using_subcommand pack" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-ctx -n "__fish_git_ctx_using_subcommand pack" -s V -l version -d 'Print version'
-complete -c git-ctx -n "__fish_git_ctx_using_subcommand resume" -l harness -d 'The harness to resume in (default: the session\'s own). Resuming in another harness is refused with the reason: their session files do not carry the same tools and ids' -r -f -a "claude\t''
+complete -c git-ctx -n "__fish_git_ctx_using_subcommand resume" -l harness -d 'The harness to resume in (default: the session\'s own). In another harness, the conversation is rewritten in its format: prompts, answers, and shell, read, write and edit calls with their results carry over; thinking and harness-injected context do not. A call the other harness has no tool for (Codex\'s apply_patch, search or MCP tools) is refused, naming its step. Codex cannot be the target' -r -f -a "claude\t''
 codex\t''
 pi\t''"
 complete -c git-ctx -n "__fish_git_ctx_using_subcommand resume" -l worktree -d 'Check out the step\'s working tree into a new worktree here, and resume there' -r -F

@@ -77,6 +77,109 @@ fn strip_cache(mut v: Value) -> Value {
     v
 }
 
+/// A Claude Code session resumed in Pi: the prompt, the answers and the Read and Edit calls with
+/// their results reach Pi's model as Pi's own tool calls; Claude's thinking does not.
+#[test]
+fn claude_session_resumes_in_pi() {
+    let Some(bins) = lab_bins("claude").and(lab_bins("pi")) else {
+        return;
+    };
+    let lab = LabRun::run("claude", &scenario("fix-add-bug"), &bins);
+    let id = lab.json(&["trace", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let step = turn_two(&lab, &id);
+    let resumed = lab.json(&[
+        "ctx",
+        "resume",
+        &format!("{id}:{step}"),
+        "--harness",
+        "pi",
+        "--json",
+    ]);
+    assert_eq!(resumed["command"][0], "pi");
+    lab.configure_pi();
+    let file = resumed["file"].as_str().unwrap();
+    let requests = lab.run_harness(
+        "pi",
+        &lab.repo,
+        &[
+            "--mode",
+            "json",
+            "--provider",
+            "lab",
+            "--model",
+            "lab-model",
+            "--session",
+            file,
+            "continue",
+        ],
+    );
+    let messages = requests[0]["body"]["messages"].as_array().unwrap();
+    let shape: Vec<(&str, Vec<(&str, Value)>)> = messages
+        .iter()
+        .map(|m| {
+            let calls = m["tool_calls"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let f = &c["function"];
+                    let args = serde_json::from_str(f["arguments"].as_str().unwrap()).unwrap();
+                    (f["name"].as_str().unwrap(), args)
+                })
+                .collect();
+            (m["role"].as_str().unwrap(), calls)
+        })
+        .collect();
+    let edit = serde_json::json!({"path": "calc.py", "edits": [{
+        "oldText": "    \"\"\"Return the sum of a and b.\"\"\"\n    return a - b\n",
+        "newText": "    \"\"\"Return the sum of a and b.\"\"\"\n    return a + b\n"}]});
+    assert_eq!(
+        shape,
+        [
+            ("system", vec![]),
+            ("user", vec![]),
+            (
+                "assistant",
+                vec![("read", serde_json::json!({"path": "calc.py"}))]
+            ),
+            ("tool", vec![]),
+            ("assistant", vec![("edit", edit)]),
+            ("tool", vec![]),
+            ("user", vec![]),
+        ],
+        "{messages:#?}"
+    );
+    let text = |i: usize| messages[i]["content"].to_string();
+    assert!(text(1).contains("The add() function in calc.py returns wrong results"));
+    assert!(
+        text(3).contains("return a - b"),
+        "the Read result Claude got: {}",
+        text(3)
+    );
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.to_string().contains("Read calc.py first")),
+        "thinking stays behind"
+    );
+}
+
+/// The step where the script's turn 2 starts: its answer "Now the regression tests.".
+fn turn_two(lab: &LabRun, id: &str) -> u64 {
+    let trace = lab.json(&["trace", "show", id, "--json"]);
+    trace["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "answer" && s["summary"] == "Now the regression tests.")
+        .unwrap_or_else(|| panic!("no turn-2 answer in {trace:#}"))["index"]
+        .as_u64()
+        .unwrap()
+}
+
 fn resume_before_the_second_write(harness: &str) {
     let Some(bins) = lab_bins(harness) else {
         return;
@@ -86,16 +189,33 @@ fn resume_before_the_second_write(harness: &str) {
     let list = lab.json(&["trace", "list", "--json"]);
     let id = list[0]["id"].as_str().unwrap().to_string();
     let trace = lab.json(&["trace", "show", &id, "--json"]);
-    // Turn 2 of the script starts with this answer, then writes test_regression.py.
-    let step = trace["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["kind"] == "answer" && s["summary"] == "Now the regression tests.")
-        .unwrap_or_else(|| panic!("no turn-2 answer in {trace:#}"))["index"]
-        .as_u64()
-        .unwrap();
-    let resumed = lab.json(&["ctx", "resume", &format!("{id}:{step}"), "--json"]);
+    let step = turn_two(&lab, &id);
+    // Claude Code also gets the working tree of that step, in a new worktree.
+    let worktree = lab.root.join("retry");
+    let mut resume = vec![
+        "ctx".to_string(),
+        "resume".into(),
+        format!("{id}:{step}"),
+        "--json".into(),
+    ];
+    if harness == "claude" {
+        resume.extend(["--worktree".into(), worktree.to_str().unwrap().to_string()]);
+    }
+    let resume: Vec<&str> = resume.iter().map(String::as_str).collect();
+    let resumed = lab.json(&resume);
+    let cwd = std::path::PathBuf::from(resumed["cwd"].as_str().unwrap());
+    if harness == "claude" {
+        assert_eq!(cwd, std::fs::canonicalize(&worktree).unwrap());
+        let calc = std::fs::read_to_string(worktree.join("calc.py")).unwrap();
+        assert!(
+            calc.contains("return a + b"),
+            "the Edit before the step is there:\n{calc}"
+        );
+        assert!(
+            !worktree.join("test_regression.py").exists(),
+            "the Write at the step is not"
+        );
+    }
     let new_id = resumed["session"].as_str().unwrap();
     assert_ne!(new_id, id);
     let file = resumed["file"].as_str().unwrap();
@@ -136,7 +256,7 @@ fn resume_before_the_second_write(harness: &str) {
             "continue",
         ],
     };
-    let again = lab.run_harness(&lab.repo, &args);
+    let again = lab.run_harness(harness, &cwd, &args);
     let first = again.first().expect("the resumed harness asked the model");
     // The original run's request for turn 2 carried the conversation up to the step.
     let before = original

@@ -96,7 +96,8 @@ pub struct PackArgs {
 ///
 /// Writes a new session file in the harness's own format and place, holding the conversation up
 /// to the step (the same lines the harness wrote, under a new session id; a Pi session keeps only
-/// the branch that led to the step). The original session is not touched. Then prints the
+/// the branch that led to the step). The original session is not touched. With --harness, the
+/// conversation is rewritten for another harness where their formats allow it. Then prints the
 /// harness's own resume command (claude --resume <id>, codex resume <id>, pi --session <file>),
 /// or runs it with --exec.
 ///
@@ -106,12 +107,16 @@ pub struct PackArgs {
 /// Examples:
 ///   git ctx resume 3f9a:12
 ///   git ctx resume 3f9a:12 --worktree ../retry --exec
+///   git ctx resume 3f9a:12 --harness pi
 #[derive(Args, Debug)]
 pub struct ResumeArgs {
     /// The step to start before, as <session>:<step>.
     pub address: String,
-    /// The harness to resume in (default: the session's own). Resuming in another harness is
-    /// refused with the reason: their session files do not carry the same tools and ids.
+    /// The harness to resume in (default: the session's own). In another harness, the
+    /// conversation is rewritten in its format: prompts, answers, and shell, read, write and edit
+    /// calls with their results carry over; thinking and harness-injected context do not. A call
+    /// the other harness has no tool for (Codex's apply_patch, search or MCP tools) is refused,
+    /// naming its step. Codex cannot be the target.
     #[arg(long, value_enum)]
     pub harness: Option<super::trace::HarnessArg>,
     /// Check out the step's working tree into a new worktree here, and resume there.
@@ -301,6 +306,7 @@ fn resume_cmd(
     };
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let resumed = resume::resume(
+        repo,
         &session,
         step,
         harness,

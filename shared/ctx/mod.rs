@@ -3,6 +3,7 @@
 
 mod node;
 pub mod resume;
+mod translate;
 mod window;
 
 pub use node::{feeds_context, node_of, Node, Role, CTX_SCHEMA};

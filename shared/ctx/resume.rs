@@ -23,7 +23,7 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot resume a {from} session in {to}: {why}\nhint: resume it in {from} (drop --harness), or use 'git ctx pack' to carry the context by hand")]
+    #[error("cannot resume a {from} session in {to}: {why}\nhint: resume it in {from} (drop --harness), resume before that step, or carry the context by hand with 'git ctx pack'")]
     CrossHarness {
         from: String,
         to: &'static str,
@@ -31,6 +31,8 @@ pub enum Error {
     },
     #[error("session {session} was captured from an unknown harness '{harness}'")]
     UnknownHarness { session: String, harness: String },
+    #[error(transparent)]
+    Read(#[from] crate::read::Error),
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -66,8 +68,10 @@ pub struct Target<'a> {
     pub cwd: &'a Path,
 }
 
-/// Writes the cut session file for resuming `session` before step `index`.
+/// Writes the session file for resuming `session` before step `index` in `harness`: the original
+/// file cut there, or, for another harness, the window rewritten in its format.
 pub fn resume(
+    repo: &git2::Repository,
     session: &Session,
     index: u64,
     harness: Harness,
@@ -78,44 +82,19 @@ pub fn resume(
         session: trace.id.clone(),
         harness: trace.harness.clone(),
     })?;
-    if source != harness {
-        return Err(Error::CrossHarness {
-            from: trace.harness.clone(),
-            to: harness.name(),
-            why: "the session files of different harnesses do not carry the same tools, ids and thinking signatures, so the conversation cannot be cut from one into the other faithfully".into(),
-        });
-    }
-    let path = trace
-        .transcript
-        .as_ref()
-        .map(PathBuf::from)
-        .ok_or_else(|| Error::NoTranscript {
-            session: trace.id.clone(),
-            harness: trace.harness.clone(),
-        })?;
-    let bytes = std::fs::read(&path).map_err(|source| Error::Transcript {
-        session: trace.id.clone(),
-        path: path.clone(),
-        source,
-    })?;
-    let window = session.window_nodes(index).map_err(|e| Error::Transcript {
-        session: trace.id.clone(),
-        path: path.clone(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    let cut = super::window::cut(&session.nodes, &trace.steps, index as usize);
     let new_id = new_session_id(&trace.id, index);
-    let lines = split_lines(&bytes);
-    let kept: Vec<String> = match harness {
-        Harness::Pi => pi_branch(&lines, &session.nodes, &window, cut),
-        _ => linear_prefix(&lines, session, index, cut)
-            .into_iter()
-            .map(std::borrow::Cow::Borrowed)
-            .collect(),
-    }
-    .into_iter()
-    .map(|line| rewrite(harness, line, &new_id, target.cwd))
-    .collect();
+    let kept = if source == harness {
+        cut_file(session, index, harness, &new_id, target.cwd)?
+    } else {
+        let pack = session.pack(repo, index)?;
+        super::translate::session_lines(&pack, harness, &new_id, target.cwd).map_err(
+            |super::translate::Untranslatable(why)| Error::CrossHarness {
+                from: trace.harness.clone(),
+                to: harness.name(),
+                why,
+            },
+        )?
+    };
     let file = new_file(harness, target, &new_id)?;
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir).map_err(|source| Error::Write {
@@ -149,6 +128,44 @@ pub fn resume(
         cwd: target.cwd.to_path_buf(),
         command,
     })
+}
+
+/// The session's own file, cut before step `index`, under the new id.
+fn cut_file(
+    session: &Session,
+    index: u64,
+    harness: Harness,
+    new_id: &str,
+    cwd: &Path,
+) -> Result<Vec<String>, Error> {
+    let trace = &session.trace;
+    let path = trace
+        .transcript
+        .as_ref()
+        .map(PathBuf::from)
+        .ok_or_else(|| Error::NoTranscript {
+            session: trace.id.clone(),
+            harness: trace.harness.clone(),
+        })?;
+    let bytes = std::fs::read(&path).map_err(|source| Error::Transcript {
+        session: trace.id.clone(),
+        path: path.clone(),
+        source,
+    })?;
+    let window = session.window_nodes(index)?;
+    let cut = super::window::cut(&session.nodes, &trace.steps, index as usize);
+    let lines = split_lines(&bytes);
+    let kept: Vec<std::borrow::Cow<[u8]>> = match harness {
+        Harness::Pi => pi_branch(&lines, &session.nodes, &window, cut),
+        _ => linear_prefix(&lines, session, index, cut)
+            .into_iter()
+            .map(std::borrow::Cow::Borrowed)
+            .collect(),
+    };
+    Ok(kept
+        .into_iter()
+        .map(|line| rewrite(harness, line, new_id, cwd))
+        .collect())
 }
 
 /// The file's lines with their byte offsets (the trailing empty line after the last newline is

@@ -184,10 +184,27 @@ impl LabRun {
         found
     }
 
-    /// Runs the harness once more in `cwd` with `args` (after the harness binary), against a fresh
-    /// scripted model server on the lab run's port (the harness configs name it), with the lab's
-    /// environment. Returns the main model requests of that run.
-    pub fn run_harness(&self, cwd: &Path, args: &[&str]) -> Vec<Value> {
+    /// Runs `harness` (the lab run's own, or another one resuming its session) in `cwd` with
+    /// `args`, against a fresh scripted model server on the lab run's port (the harness configs
+    /// name it), with the lab's environment. Returns the main model requests of that run.
+    /// Points Pi at this run's model server (what run_lab.sh writes for a Pi run), so a session
+    /// of another harness can be resumed in Pi.
+    pub fn configure_pi(&self) {
+        let port = std::fs::read_to_string(self.root.join("server.port")).unwrap();
+        let agent = self.home.join(".pi/agent");
+        std::fs::create_dir_all(&agent).unwrap();
+        let models = serde_json::json!({"providers": {"lab": {
+            "baseUrl": format!("http://127.0.0.1:{}/v1", port.trim()), "api": "openai-completions",
+            "apiKey": "LAB_API_KEY",
+            "models": [{"id": "lab-model", "name": "Lab scripted model", "reasoning": false,
+                        "input": ["text"], "contextWindow": 200000, "maxTokens": 8192}]}}});
+        std::fs::write(agent.join("models.json"), models.to_string()).unwrap();
+        let settings = serde_json::json!({"defaultProvider": "lab", "defaultModel": "lab-model",
+            "quietStartup": true, "enableInstallTelemetry": false, "retry": {"enabled": false}});
+        std::fs::write(agent.join("settings.json"), settings.to_string()).unwrap();
+    }
+
+    pub fn run_harness(&self, harness: &str, cwd: &Path, args: &[&str]) -> Vec<Value> {
         let port = std::fs::read_to_string(self.root.join("server.port")).unwrap();
         let log = self.out.join("requests.again.jsonl");
         let port_file = self.root.join("server.again.port");
@@ -196,7 +213,7 @@ impl LabRun {
             .arg(lab_dir().join("model_server.py"))
             .arg("--scenario")
             .arg(&self.scenario)
-            .args(["--harness", &self.harness, "--repo"])
+            .args(["--harness", harness, "--repo"])
             .arg(&self.repo)
             .args(["--port", port.trim(), "--port-file"])
             .arg(&port_file)
@@ -211,7 +228,7 @@ impl LabRun {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let mut cmd = Command::new(self.bins.join(&self.harness));
+        let mut cmd = Command::new(self.bins.join(harness));
         cmd.env_clear()
             .envs([
                 ("HOME", self.home.to_str().unwrap()),
@@ -232,7 +249,7 @@ impl LabRun {
             .args(args)
             .current_dir(cwd)
             .stdin(Stdio::null());
-        match self.harness.as_str() {
+        match harness {
             "claude" => {
                 cmd.envs([
                     (
@@ -262,8 +279,7 @@ impl LabRun {
         let _ = server.wait();
         assert!(
             output.status.success(),
-            "{} {args:?} failed ({}):\n{}\n{}",
-            self.harness,
+            "{harness} {args:?} failed ({}):\n{}\n{}",
             output.status,
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
