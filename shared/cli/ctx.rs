@@ -295,7 +295,15 @@ fn resume_cmd(
         })?,
     };
     let cwd = match &args.worktree {
-        Some(dir) => add_worktree(repo, dir, session.snapshot_before(step).as_deref())?,
+        Some(dir) => {
+            let commit = session.snapshot_before(step).with_context(|| {
+                format!(
+                    "session {} has no snapshot up to step {step} and no base commit, so its working tree at that step is unknown (sessions only imported from their files have none)\nhint: resume without --worktree",
+                    render::short(&session.trace.id)
+                )
+            })?;
+            add_worktree(repo, dir, &commit)?
+        }
         None => session
             .trace
             .cwd
@@ -365,11 +373,8 @@ fn resume_cmd(
 fn add_worktree(
     repo: &git2::Repository,
     dir: &std::path::Path,
-    commit: Option<&str>,
+    commit: &str,
 ) -> anyhow::Result<PathBuf> {
-    let commit = commit.context(
-        "the session has no snapshot or base commit to check out (it started on an unborn branch)",
-    )?;
     let git_dir = repo.commondir();
     let output = std::process::Command::new("git")
         .arg("--git-dir")

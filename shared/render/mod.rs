@@ -90,8 +90,16 @@ pub fn trace(out: &mut dyn Write, trace: &Trace) -> io::Result<()> {
         writeln!(out, "base    {}", short(base))?;
     }
     writeln!(out)?;
+    // Tool names run from `Read` to Codex's `exec_command`: the column fits the longest.
+    let tool_width = trace
+        .steps
+        .iter()
+        .filter_map(|s| s.tool.as_deref().map(str::len))
+        .max()
+        .unwrap_or(0)
+        .max(10);
     for step in &trace.steps {
-        step_line(out, step)?;
+        step_line(out, step, tool_width)?;
     }
     Ok(())
 }
@@ -104,11 +112,11 @@ fn models(models: &[String]) -> String {
     }
 }
 
-fn step_line(out: &mut dyn Write, step: &Step) -> io::Result<()> {
+fn step_line(out: &mut dyn Write, step: &Step, tool_width: usize) -> io::Result<()> {
     let snapshot = step.snapshot.as_deref().map(short).unwrap_or("");
     writeln!(
         out,
-        "{:>4}  {:<6} {:<10} {:<7}  {}",
+        "{:>4}  {:<6} {:<tool_width$} {:<7}  {}",
         step.index,
         step.kind.as_str(),
         step.tool.as_deref().unwrap_or(""),
