@@ -3,7 +3,9 @@
 //! absent, records of unknown types are kept raw, and a tool call is never dropped.
 
 use super::content::{content, first_line};
-use super::records::{copy_meta, keep_raw, prompt_keys, set_input, str_field, text_key};
+use super::records::{
+    blocks_text, copy_meta, keep_raw, prompt_keys, set_input, str_field, text_key,
+};
 use super::{Action, SessionHeader, ToolCall, ToolClass};
 use crate::model::{Record, Source, StepKind};
 use serde_json::Value;
@@ -356,7 +358,7 @@ fn user_records(
                         if let Some(id) = str_field(block, "tool_use_id") {
                             r.keys.push(format!("tool:{id}"));
                         }
-                        r.output = Some(content(repo, &block_text(block.get("content")))?);
+                        r.output = Some(content(repo, &blocks_text(block.get("content")))?);
                         if block.get("is_error").and_then(Value::as_bool) == Some(true) {
                             r.meta.insert("failed".into(), Value::Bool(true));
                         }
@@ -397,24 +399,6 @@ fn user_records(
         out.insert(0, r);
     }
     Ok(out)
-}
-
-/// Tool result content: a string, or an array of text/image blocks.
-fn block_text(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .map(|p| match str_field(p, "type") {
-                Some("text") => str_field(p, "text").unwrap_or_default().to_string(),
-                Some(other) => format!("[{other}]"),
-                None => String::new(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
 }
 
 fn assistant_block(

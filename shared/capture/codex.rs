@@ -225,7 +225,7 @@ fn tool_summary(input: &Value, paths: &[String]) -> String {
 
 /// The command a shell tool ran: `cmd` (exec_command), `command` as a string (hooks), or `command`
 /// as an argv (shell, local_shell), where `bash -lc <script>` is shown as the script.
-fn command_text(input: &Value) -> Option<String> {
+pub(crate) fn command_text(input: &Value) -> Option<String> {
     if let Some(cmd) = str_field(input, "cmd").or_else(|| str_field(input, "command")) {
         return Some(cmd.to_string());
     }

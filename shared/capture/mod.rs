@@ -20,6 +20,7 @@ mod records;
 mod seal;
 
 pub use anchoring::{anchor, carry, trail_patches};
+pub(crate) use codex::command_text as codex_command;
 pub(crate) use content::sha256_hex;
 pub(crate) use harness::SessionHeader;
 pub use harness::{Harness, HARNESSES};

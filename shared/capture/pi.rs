@@ -8,7 +8,7 @@
 
 use super::content::{content, first_line, shrink_strings};
 use super::records::{
-    copy_meta, keep_raw, prompt_keys, push_blobs, set_input, str_field, text_key,
+    blocks_text, copy_meta, keep_raw, prompt_keys, push_blobs, set_input, str_field, text_key,
 };
 use super::{Action, SessionHeader, ToolCall, ToolClass};
 use crate::model::{Record, Source, StepKind};
@@ -254,24 +254,6 @@ fn tool_summary(tool: &str, args: &Value, paths: &[String]) -> String {
     what.or_else(|| paths.first().cloned())
         .or_else(first_string)
         .unwrap_or_default()
-}
-
-/// The text of message content: a string, or text blocks joined (other blocks named).
-fn blocks_text(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .map(|p| match str_field(p, "type") {
-                Some("text") => str_field(p, "text").unwrap_or_default().to_string(),
-                Some(other) => format!("[{other}]"),
-                None => String::new(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
 }
 
 /// Only the text blocks of message content, joined (what a person reads as the message).

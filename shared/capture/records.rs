@@ -78,3 +78,22 @@ pub(crate) fn prompt_keys(prompt_id: Option<&str>, text: &str) -> Vec<String> {
 pub(crate) fn text_key(text: &str) -> String {
     format!("text:{}", &sha256_hex(text.trim().as_bytes())[..16])
 }
+
+/// The text of message or tool-result content: a string, or its text blocks joined (other blocks,
+/// such as images, named in brackets so their place is kept).
+pub(crate) fn blocks_text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .map(|p| match str_field(p, "type") {
+                Some("text") => str_field(p, "text").unwrap_or_default().to_string(),
+                Some(other) => format!("[{other}]"),
+                None => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}

@@ -125,7 +125,7 @@ fn action(m: &Message, cwd: &Path) -> Result<Action, Untranslatable> {
     let action = match tool {
         "Bash" | "bash" => s("command").map(|command| Action::Shell { command }),
         "exec_command" | "shell" | "local_shell" | "shell_command" => {
-            shell_command(&input).map(|command| Action::Shell { command })
+            crate::capture::codex_command(&input).map(|command| Action::Shell { command })
         }
         "Read" | "read" => path().map(|path| Action::Read { path }),
         "Write" | "write" => path()
@@ -157,25 +157,6 @@ fn action(m: &Message, cwd: &Path) -> Result<Action, Untranslatable> {
         _ => None,
     };
     action.ok_or_else(refuse)
-}
-
-/// Codex's shell calls: `cmd` as a string, or `command` as argv (`bash -lc <script>` unwrapped).
-fn shell_command(input: &Value) -> Option<String> {
-    if let Some(cmd) = input.get("cmd").and_then(Value::as_str) {
-        return Some(cmd.to_string());
-    }
-    let argv: Vec<&str> = input
-        .get("command")?
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    match argv.as_slice() {
-        [_, flag, script] if flag.starts_with('-') && flag.ends_with('c') => {
-            Some(script.to_string())
-        }
-        _ => Some(argv.join(" ")),
-    }
 }
 
 fn relative(path: &str, cwd: &Path) -> String {
