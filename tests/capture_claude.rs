@@ -481,4 +481,29 @@ fn messier_transcripts_keep_every_tool_call() {
         .contains("1 row"));
     assert_eq!(steps[3]["meta"]["isSidechain"], true);
     assert_eq!(steps[6]["meta"]["raw"]["x"], 1);
+
+    // The compaction took the first exchange out of the window and put its summary in; the
+    // subagent's call was never in the main conversation's window.
+    let diff: Value =
+        serde_json::from_str(&repo.git(&["ctx", "diff", &format!("{sid}:2"), "7", "--json"]))
+            .unwrap();
+    let roles = |key: &str| -> Vec<String> {
+        diff[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| format!("{} {}", i["role"].as_str().unwrap(), i["step"]))
+            .collect()
+    };
+    assert_eq!(roles("left"), ["user 0", "thinking 1"]);
+    assert_eq!(roles("entered"), ["compaction 4", "summary 5"]);
+    let window: Value =
+        serde_json::from_str(&repo.git(&["ctx", "show", &format!("{sid}:7"), "--json"])).unwrap();
+    let seen: Vec<&str> = window["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen, ["[compaction]", "Summary of the conversation so far"]);
 }

@@ -123,6 +123,8 @@ impl Session {
         let text = node.content.as_ref().map(|c| c.text.as_str()).unwrap_or("");
         let summary = match (&node.tool, &node.input) {
             (Some(tool), Some(input)) => format!("{tool} {}", input_summary(input)),
+            // A boundary with no text of its own (Claude Code's compaction marker).
+            _ if text.is_empty() => format!("[{}]", node.role.as_str()),
             _ => crate::render::first_line(text, 100),
         };
         Item {
