@@ -56,9 +56,12 @@ fn scenario_repo() -> TestRepo {
 /// `id` replaces the sample's session id. Returns the file.
 fn place(repo: &TestRepo, harness: &str, cwd: &Path, id: &str) -> PathBuf {
     let (_, lab_cwd, lab_id) = SAMPLES.iter().find(|s| s.0 == harness).unwrap();
+    // The lab repository's first commit, which the Codex sample names as its checkout.
+    let head = repo.git(&["rev-parse", "HEAD"]);
     let text = sample(harness)
         .replace(lab_cwd, cwd.to_str().unwrap())
-        .replace(lab_id, id);
+        .replace(lab_id, id)
+        .replace("9adab5162f2086c0b1730dc4eaa9ffbc731fff66", head.trim());
     let cwd = cwd.to_str().unwrap();
     let path = match harness {
         "claude" => repo
@@ -268,6 +271,35 @@ fn ctx_rebuilds_what_the_codex_model_saw() {
     assert!(
         entered.contains(&"exec_command python3 run_tests.py"),
         "{entered:#?}"
+    );
+
+    // The rollout names the commit it started from, so the step's working tree can be checked out.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    assert_eq!(pack["runtime"]["base"], head.trim());
+    let retry = repo.home.join("retry");
+    let resumed: Value = serde_json::from_str(&repo.git(&[
+        "ctx",
+        "resume",
+        &at,
+        "--worktree",
+        retry.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(resumed["command"][0], "codex");
+    assert!(retry.join("calc.py").is_file());
+    let rollout_head: Value = serde_json::from_str(
+        std::fs::read_to_string(resumed["file"].as_str().unwrap())
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rollout_head["payload"]["id"], resumed["session"]);
+    assert_eq!(
+        rollout_head["payload"]["cwd"],
+        std::fs::canonicalize(&retry).unwrap().to_str().unwrap()
     );
 
     // Another harness's files cannot carry this conversation: a clear refusal.

@@ -472,5 +472,9 @@ pub(crate) fn session_header(text: &[u8]) -> SessionHeader {
             break;
         }
     }
-    SessionHeader { session, cwd }
+    SessionHeader {
+        session,
+        cwd,
+        commit: None,
+    }
 }

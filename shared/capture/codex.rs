@@ -896,6 +896,10 @@ pub(crate) fn session_header(text: &[u8]) -> SessionHeader {
         if str_field(&v, "type") == Some("session_meta") {
             header.session = field("id").or_else(|| field("session_id"));
             header.cwd = field("cwd");
+            header.commit = payload
+                .get("git")
+                .and_then(|g| str_field(g, "commit_hash"))
+                .map(str::to_string);
             break;
         }
         fallback.session = fallback
@@ -907,6 +911,7 @@ pub(crate) fn session_header(text: &[u8]) -> SessionHeader {
     SessionHeader {
         session: header.session.or(fallback.session),
         cwd: header.cwd.or(fallback.cwd),
+        commit: header.commit,
     }
 }
 
@@ -1055,13 +1060,14 @@ mod tests {
 
     #[test]
     fn the_header_comes_from_session_meta_or_the_first_lines_naming_it() {
-        let meta = br#"{"type":"session_meta","payload":{"id":"s1","cwd":"/r"}}
+        let meta = br#"{"type":"session_meta","payload":{"id":"s1","cwd":"/r","git":{"commit_hash":"9adab51"}}}
 {"type":"turn_context","payload":{"cwd":"/other"}}"#;
         assert_eq!(
             session_header(meta),
             SessionHeader {
                 session: Some("s1".into()),
-                cwd: Some("/r".into())
+                cwd: Some("/r".into()),
+                commit: Some("9adab51".into()),
             }
         );
         let headless = br#"garbage
@@ -1071,7 +1077,8 @@ mod tests {
             session_header(headless),
             SessionHeader {
                 session: Some("s2".into()),
-                cwd: Some("/r".into())
+                cwd: Some("/r".into()),
+                commit: None,
             }
         );
         assert_eq!(session_header(b""), SessionHeader::default());

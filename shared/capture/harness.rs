@@ -107,4 +107,6 @@ impl std::fmt::Display for Harness {
 pub(crate) struct SessionHeader {
     pub session: Option<String>,
     pub cwd: Option<String>,
+    /// The commit checked out when the session started, where the file records it (Codex).
+    pub commit: Option<String>,
 }

@@ -186,6 +186,7 @@ pub fn import_file(
     let SessionHeader {
         session: raw_session,
         cwd,
+        commit,
     } = harness.session_header(&text);
     let session = raw_session
         .or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
@@ -216,9 +217,15 @@ pub fn import_file(
     }
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let abs_str = abs.to_string_lossy().into_owned();
+    // A session never seen live starts from the commit its file names, when this clone has it.
+    let base = commit
+        .and_then(|c| repo.revparse_single(&c).ok())
+        .and_then(|o| o.peel_to_commit().ok());
     let mut state = existing.unwrap_or_else(|| SessionState {
         harness: harness.name().to_string(),
         cwd: cwd.clone(),
+        base: base.as_ref().map(|c| c.id().to_string()),
+        base_tree: base.as_ref().map(|c| c.tree_id().to_string()),
         ..SessionState::default()
     });
     if let Some(old) = moved_from {

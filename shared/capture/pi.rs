@@ -589,6 +589,7 @@ pub(crate) fn session_header(text: &[u8]) -> SessionHeader {
         .map(|v| SessionHeader {
             session: str_field(&v, "id").map(str::to_string),
             cwd: str_field(&v, "cwd").map(str::to_string),
+            commit: None,
         })
         .unwrap_or_default()
 }
