@@ -129,6 +129,19 @@ pub(super) fn install(
     Ok(vec![Wiring { path, what, change }])
 }
 
+/// Whether Codex's config trusts this worktree, so that it loads the project's `.codex/`.
+pub(super) fn project_trusted(repo: &git2::Repository, home: Option<&Path>) -> bool {
+    let Some(workdir) = repo.workdir() else {
+        return false;
+    };
+    let project = fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
+    let project = PathBuf::from(project.to_string_lossy().trim_end_matches('/'));
+    config_path(home)
+        .ok()
+        .and_then(|path| read_config(&path).ok().flatten())
+        .is_some_and(|(doc, _)| is_trusted(&doc, &project))
+}
+
 /// Whether hooks are enabled in Codex's config (`None`: no config file, or unreadable).
 pub(super) fn hooks_enabled(home: Option<&Path>) -> Option<bool> {
     let path = config_path(home).ok()?;

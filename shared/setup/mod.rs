@@ -235,12 +235,20 @@ fn status_with_home(repo: &git2::Repository, home: Option<&Path>) -> WiringStatu
                 };
                 let st = hooks_json::status(spec, repo, home);
                 notes.extend(st.notes);
+                let user_level = st.global.is_some();
                 let files: Vec<PathBuf> = st.repo.into_iter().chain(st.global).collect();
                 let wired = !files.is_empty();
-                let blocked = (harness == Harness::Codex
-                    && wired
-                    && codex::hooks_enabled(home) != Some(true))
-                .then(|| "[features] hooks is not on in Codex's config.toml".to_string());
+                let blocked = match harness {
+                    Harness::Codex if wired && codex::hooks_enabled(home) != Some(true) => {
+                        Some("[features] hooks is not on in Codex's config.toml".to_string())
+                    }
+                    Harness::Codex
+                        if !user_level && wired && !codex::project_trusted(repo, home) =>
+                    {
+                        Some("Codex loads .codex/hooks.json only in trusted projects, and this one is not trusted in its config.toml (trust it when Codex asks)".to_string())
+                    }
+                    _ => None,
+                };
                 AgentStatus {
                     harness,
                     events_missing: if wired { st.missing } else { Vec::new() },
@@ -405,6 +413,19 @@ mod tests {
             "{codex:?}"
         );
         codex::install(Some(&fx.repo), Scope::Repo, fx.home()).unwrap();
+        let codex = &status_with_home(&fx.repo, fx.home()).agents[1];
+        assert!(
+            codex.blocked.as_deref().unwrap().contains("not trusted"),
+            "{codex:?}"
+        );
+        let config = fx.home.path().join(".codex/config.toml");
+        let project = fs::canonicalize(fx.root()).unwrap();
+        let trusted = format!(
+            "{}\n[projects.\"{}\"]\ntrust_level = \"trusted\"\n",
+            fs::read_to_string(&config).unwrap(),
+            project.display()
+        );
+        fs::write(&config, trusted).unwrap();
         let codex = &status_with_home(&fx.repo, fx.home()).agents[1];
         assert_eq!(codex.blocked, None);
         assert!(pi.files.is_empty());
