@@ -7,7 +7,6 @@ mod common;
 
 use common::TestRepo;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Where each harness's sample was recorded, and its session id.
@@ -29,36 +28,18 @@ const SAMPLES: [(&str, &str, &str); 3] = [
     ),
 ];
 
-fn sample(harness: &str) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = match harness {
-        "claude" => root.join("tests/fixtures/claude/claude-session.jsonl"),
-        "codex" => root.join("tests/fixtures/codex/codex-rollout.jsonl"),
-        _ => root.join("../shared/formats/samples/pi/pi-session.jsonl"),
-    };
-    std::fs::read_to_string(path).unwrap()
-}
-
-fn scenario_repo() -> TestRepo {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude/repo-files.json"),
-    )
-    .unwrap();
-    let files: BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
-    let files: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    TestRepo::with_files(&files)
-}
-
 /// Writes a harness's sample where the harness keeps its sessions, as if it had run in `cwd`;
 /// `id` replaces the sample's session id. Returns the file.
 fn place(repo: &TestRepo, harness: &str, cwd: &Path, id: &str) -> PathBuf {
     let (_, lab_cwd, lab_id) = SAMPLES.iter().find(|s| s.0 == harness).unwrap();
     // The lab repository's first commit, which the Codex sample names as its checkout.
     let head = repo.git(&["rev-parse", "HEAD"]);
-    let text = sample(harness)
+    let file = match harness {
+        "claude" => "claude-session.jsonl",
+        "codex" => "codex-rollout.jsonl",
+        _ => "pi-session.jsonl",
+    };
+    let text = common::fixture(harness, file)
         .replace(lab_cwd, cwd.to_str().unwrap())
         .replace(lab_id, id)
         .replace("9adab5162f2086c0b1730dc4eaa9ffbc731fff66", head.trim());
@@ -95,7 +76,7 @@ fn json(text: &str) -> Vec<Value> {
 
 #[test]
 fn import_all_takes_every_harness_session_of_this_repository_once() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let elsewhere = repo.home.join("other-project");
     std::fs::create_dir_all(&elsewhere).unwrap();
     for (harness, _, id) in SAMPLES {
@@ -157,7 +138,7 @@ fn import_all_takes_every_harness_session_of_this_repository_once() {
 
 #[test]
 fn import_refuses_a_session_from_elsewhere_unless_the_repository_moved_from_there() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let old = Path::new("/srv/old-place/calc");
     let file = place(&repo, "codex", old, SAMPLES[1].2);
     let out = repo
@@ -200,7 +181,7 @@ fn import_refuses_a_session_from_elsewhere_unless_the_repository_moved_from_ther
 
 #[test]
 fn ctx_rebuilds_what_the_codex_model_saw() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let (_, _, id) = SAMPLES[1];
     let file = place(&repo, "codex", &repo.root, id);
     repo.trace(&["import", "codex", file.to_str().unwrap()]);
@@ -235,7 +216,13 @@ fn ctx_rebuilds_what_the_codex_model_saw() {
     let pack_path = repo.home.join("pack.json");
     repo.git(&["ctx", "pack", &at, "-o", pack_path.to_str().unwrap()]);
     let pack: Value = serde_json::from_slice(&std::fs::read(&pack_path).unwrap()).unwrap();
-    let rollout: Value = serde_json::from_str(sample("codex").lines().next().unwrap()).unwrap();
+    let rollout: Value = serde_json::from_str(
+        common::fixture("codex", "codex-rollout.jsonl")
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         pack["system"], rollout["payload"]["base_instructions"]["text"],
         "the whole system prompt"
@@ -318,7 +305,7 @@ fn ctx_rebuilds_what_the_codex_model_saw() {
 
 #[test]
 fn two_harnesses_capture_into_one_repository_at_once() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let hooks = |harness: &str| -> Vec<(String, Value)> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let file = match harness {
@@ -386,7 +373,7 @@ fn two_harnesses_capture_into_one_repository_at_once() {
 
 #[test]
 fn doctor_names_each_agent_and_sessions_with_unknown_records() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     repo.trace(&["init", "--agent", "pi"]);
     let (_, _, id) = SAMPLES[2];
     let file = place(&repo, "pi", &repo.root, id);

@@ -9,39 +9,18 @@ use serde_json::Value;
 use sha2::Digest;
 use std::collections::BTreeMap;
 
-const LAB_REPO: &str = "/tmp/harness-lab-claude/repo";
-const LAB_HOME: &str = "/tmp/harness-lab-claude/home";
 const SESSION: &str = "ecbef1cc-3097-4936-9b94-b6eb9d656352";
-
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/claude/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn relocate(text: &str, repo: &TestRepo) -> String {
-    text.replace(LAB_REPO, repo.root.to_str().unwrap())
-        .replace(LAB_HOME, repo.home.to_str().unwrap())
-}
-
-fn scenario_repo() -> TestRepo {
-    let files: BTreeMap<String, String> =
-        serde_json::from_str(&fixture("repo-files.json")).unwrap();
-    let files: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    TestRepo::with_files(&files)
-}
 
 /// The transcript's lines, relocated into this test's repository and home.
 fn transcript_lines(repo: &TestRepo) -> Vec<String> {
-    relocate(&fixture("claude-session.jsonl"), repo)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    common::relocate(
+        &common::fixture("claude", "claude-session.jsonl"),
+        "claude",
+        repo,
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
 }
 
 fn transcript_path(repo: &TestRepo) -> std::path::PathBuf {
@@ -56,7 +35,9 @@ fn replay(repo: &TestRepo) {
     let lines = transcript_lines(repo);
     let path = transcript_path(repo);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    for hook_line in relocate(&fixture("hooks.jsonl"), repo).lines() {
+    for hook_line in
+        common::relocate(&common::fixture("claude", "hooks.jsonl"), "claude", repo).lines()
+    {
         let logged: Value = serde_json::from_str(hook_line).unwrap();
         let event = logged["event"].as_str().unwrap();
         let payload = &logged["stdin"];
@@ -117,7 +98,7 @@ const EXPECTED_KINDS: [&str; 12] = [
 
 #[test]
 fn sample_session_becomes_ordered_steps_with_exact_patches() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     // As in the harness lab: the agent's wiring is kept out of `git status`.
     std::fs::write(repo.path(".git/info/exclude"), ".claude/\n").unwrap();
     repo.trace(&["init"]);
@@ -286,12 +267,12 @@ fn fixture_diff() -> BTreeMap<String, String> {
 }
 
 fn sample_diff() -> String {
-    fixture("git-diff.txt")
+    common::fixture("claude", "git-diff.txt")
 }
 
 #[test]
 fn importing_after_hooks_or_twice_never_duplicates_steps() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     replay(&repo);
     let first = repo.show_json(SESSION);
     let path = transcript_path(&repo);
@@ -306,7 +287,7 @@ fn importing_after_hooks_or_twice_never_duplicates_steps() {
 
 #[test]
 fn backfill_import_builds_the_steps_hooks_would_have() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let path = repo.home.join("session.jsonl");
     std::fs::write(&path, transcript_lines(&repo).join("\n") + "\n").unwrap();
     let out: Value =
@@ -328,7 +309,7 @@ fn backfill_import_builds_the_steps_hooks_would_have() {
 
 #[test]
 fn transcript_with_torn_last_line_and_unknown_records_is_kept() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let mut lines = transcript_lines(&repo);
     lines.insert(5, format!(r#"{{"type":"brand-new-record","uuid":"u-new","sessionId":"{SESSION}","cwd":"{}","payload":{{"x":1}}}}"#, repo.root.display()));
     let path = repo.home.join("torn.jsonl");
@@ -374,7 +355,7 @@ fn transcript_with_torn_last_line_and_unknown_records_is_kept() {
 
 #[test]
 fn show_step_and_trail_log_read_like_git() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     replay(&repo);
     let step = repo.trace(&["show", &format!("{}:6", &SESSION[..6])]);
     assert!(step.starts_with("step ecbef1c:6  write Edit\n"), "{step}");
@@ -399,7 +380,7 @@ fn show_step_and_trail_log_read_like_git() {
 /// images, MCP results as block arrays, redacted thinking, unknown block types, odd lines.
 #[test]
 fn messier_transcripts_keep_every_tool_call() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let cwd = repo.root.display().to_string();
     let sid = "77777777-0000-4000-8000-000000000000";
     let line = |v: Value| {

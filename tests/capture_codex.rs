@@ -10,40 +10,19 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const LAB_REPO: &str = "/tmp/harness-lab-codex/repo";
-const LAB_HOME: &str = "/tmp/harness-lab-codex/home";
 const SESSION: &str = "01a21020-9763-7df0-8a25-7056c8ede963";
 const PROMPT: &str = "The add() function in calc.py returns wrong results. Fix it, add a regression test file test_regression.py covering negative numbers and zero, then run the test suite with `python3 run_tests.py`.";
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/codex/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn relocate(text: &str, repo: &TestRepo) -> String {
-    text.replace(LAB_REPO, repo.root.to_str().unwrap())
-        .replace(LAB_HOME, repo.home.to_str().unwrap())
-}
-
-fn scenario_repo() -> TestRepo {
-    let files: BTreeMap<String, String> =
-        serde_json::from_str(&fixture("repo-files.json")).unwrap();
-    let files: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    TestRepo::with_files(&files)
-}
-
 /// The rollout's lines, relocated into this test's repository and home.
 fn rollout_lines(repo: &TestRepo) -> Vec<String> {
-    relocate(&fixture("codex-rollout.jsonl"), repo)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    common::relocate(
+        &common::fixture("codex", "codex-rollout.jsonl"),
+        "codex",
+        repo,
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
 }
 
 fn write_rollout(path: &Path, lines: &[String]) {
@@ -121,7 +100,9 @@ fn apply_patch(root: &Path, patch: &str) {
 fn replay(repo: &TestRepo) -> PathBuf {
     let lines = rollout_lines(repo);
     let mut path = None;
-    for hook_line in relocate(&fixture("hooks.jsonl"), repo).lines() {
+    for hook_line in
+        common::relocate(&common::fixture("codex", "hooks.jsonl"), "codex", repo).lines()
+    {
         let logged: Value = serde_json::from_str(hook_line).unwrap();
         let event = logged["event"].as_str().unwrap();
         let payload = &logged["stdin"];
@@ -189,7 +170,7 @@ const IMPORTED: [&str; 15] = [
 
 #[test]
 fn imported_rollout_becomes_ordered_steps() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let path = repo.home.join("rollout.jsonl");
     write_rollout(&path, &rollout_lines(&repo));
     let out: Value =
@@ -263,7 +244,7 @@ fn imported_rollout_becomes_ordered_steps() {
 
 #[test]
 fn hooks_and_rollout_merge_into_one_step_each_with_exact_patches() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let before = repo.user_state();
     let rollout = replay(&repo);
     let after = repo.user_state();
@@ -323,7 +304,7 @@ fn hooks_and_rollout_merge_into_one_step_each_with_exact_patches() {
         [11, 13],
         "only the two patches changed files"
     );
-    let diff = split_diff(&fixture("git-diff.txt"));
+    let diff = split_diff(&common::fixture("codex", "git-diff.txt"));
     assert_eq!(
         repo.trail(&["diff", &format!("{SESSION}:11")]),
         diff["calc.py"]
@@ -370,7 +351,7 @@ fn split_diff(text: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn unknown_records_and_a_torn_last_line_are_kept() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let mut lines = rollout_lines(&repo);
     let odd = [
         json!({"timestamp": "2026-11-25T00:35:01.300Z", "ordinal": 100, "type": "brand_new_record", "payload": {"x": 1}}),
@@ -411,7 +392,7 @@ fn unknown_records_and_a_torn_last_line_are_kept() {
 /// outputs in older shapes.
 #[test]
 fn messier_rollouts_keep_every_tool_call() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let cwd = repo.root.display().to_string();
     let sid = "01a21020-0000-7000-8000-000000000000";
     let mut n = 0;
@@ -514,7 +495,7 @@ fn messier_rollouts_keep_every_tool_call() {
 /// and an event it does not know is kept as a step.
 #[test]
 fn hooks_never_miss_a_change_from_a_patch_they_cannot_read() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let sid = "01a21020-1111-7000-8000-000000000000";
     let cwd = repo.root.display().to_string();
     let payload = |event: &str, extra: Value| {

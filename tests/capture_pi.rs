@@ -10,8 +10,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const LAB_REPO: &str = "/tmp/harness-lab-pi/repo";
-const LAB_HOME: &str = "/tmp/harness-lab-pi/home";
 const SESSION: &str = "01a21020-b85f-758d-9c9e-ff64d2eaf8bd";
 /// The events our extension (hooks/pi/git-traces.ts) forwards; the lab's bridge forwarded more.
 const FORWARDED: [&str; 9] = [
@@ -26,37 +24,9 @@ const FORWARDED: [&str; 9] = [
     "session_shutdown",
 ];
 
-fn sample(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../shared/formats/samples/pi/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn relocate(text: &str, repo: &TestRepo) -> String {
-    text.replace(LAB_REPO, repo.root.to_str().unwrap())
-        .replace(LAB_HOME, repo.home.to_str().unwrap())
-}
-
-/// The scenario's starting files (the same fix-add-bug repository Claude Code worked in).
-fn scenario_repo() -> TestRepo {
-    let text = std::fs::read_to_string(format!(
-        "{}/tests/fixtures/claude/repo-files.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let files: BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
-    let files: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    TestRepo::with_files(&files)
-}
-
 /// The session file's entries, relocated into this test's repository.
 fn session_lines(repo: &TestRepo) -> Vec<Value> {
-    relocate(&sample("pi-session.jsonl"), repo)
+    common::relocate(&common::fixture("pi", "pi-session.jsonl"), "pi", repo)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
@@ -124,7 +94,7 @@ const IMPORTED: [&str; 10] = [
 
 #[test]
 fn sample_session_file_imports_as_ordered_steps() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let trace = import(&repo, &session_lines(&repo), "");
     assert_eq!(described(&trace), IMPORTED);
     let steps = steps(&trace);
@@ -190,7 +160,7 @@ fn hook(repo: &TestRepo, event: &str, payload: &Value) {
 fn replay(repo: &TestRepo) {
     let lines = session_lines(repo);
     let path = transcript_path(repo);
-    for hook_line in relocate(&sample("hooks.jsonl"), repo).lines() {
+    for hook_line in common::relocate(&common::fixture("pi", "hooks.jsonl"), "pi", repo).lines() {
         let logged: Value = serde_json::from_str(hook_line).unwrap();
         let event = logged["event"].as_str().unwrap();
         if !FORWARDED.contains(&event) {
@@ -232,7 +202,7 @@ fn apply_tool(repo: &TestRepo, tool: &str, args: &Value) {
 /// `git diff` of the real run, split per file.
 fn sample_diff() -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for chunk in sample("git-diff.txt")
+    for chunk in common::fixture("pi", "git-diff.txt")
         .split("diff --git ")
         .filter(|c| !c.is_empty())
     {
@@ -247,7 +217,7 @@ fn sample_diff() -> BTreeMap<String, String> {
 
 #[test]
 fn replayed_extension_events_and_session_file_merge_into_one_step_each() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let before = repo.user_state();
     replay(&repo);
     let after = repo.user_state();
@@ -300,7 +270,7 @@ fn replayed_extension_events_and_session_file_merge_into_one_step_each() {
 /// the first path went on (Pi appends entries in the order they happen).
 #[test]
 fn a_forked_session_file_imports_path_by_path() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let mut lines = session_lines(&repo);
     let fork = lines[4]["id"].as_str().unwrap().to_string();
     let entry = |id: &str, parent: &str, message: Value| {
@@ -424,7 +394,7 @@ fn a_forked_session_file_imports_path_by_path() {
 
 #[test]
 fn unknown_entries_a_newer_version_and_a_torn_line_are_kept() {
-    let repo = scenario_repo();
+    let repo = common::scenario_repo();
     let mut lines = session_lines(&repo);
     lines[0]["version"] = json!(4);
     let last = lines.last().unwrap()["id"].as_str().unwrap().to_string();

@@ -365,3 +365,43 @@ pub fn rebase_todo(repo: &TestRepo, script: &str, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A recorded sample: `tests/fixtures/<harness>/<name>` (copies of what the real harnesses wrote in
+/// the lab), else `../shared/formats/samples/<harness>/<name>`.
+pub fn fixture(harness: &str, name: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copied = root.join("tests/fixtures").join(harness).join(name);
+    let path = if copied.exists() {
+        copied
+    } else {
+        root.join("../shared/formats/samples")
+            .join(harness)
+            .join(name)
+    };
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A lab recording's paths (`/tmp/harness-lab-<harness>/{repo,home}`) moved into this test's
+/// repository and home.
+pub fn relocate(text: &str, harness: &str, repo: &TestRepo) -> String {
+    text.replace(
+        &format!("/tmp/harness-lab-{harness}/repo"),
+        repo.root.to_str().unwrap(),
+    )
+    .replace(
+        &format!("/tmp/harness-lab-{harness}/home"),
+        repo.home.to_str().unwrap(),
+    )
+}
+
+/// A repository holding the lab's fix-add-bug scenario files (the same for every harness),
+/// committed.
+pub fn scenario_repo() -> TestRepo {
+    let files: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&fixture("claude", "repo-files.json")).unwrap();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    TestRepo::with_files(&files)
+}
