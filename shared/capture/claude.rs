@@ -4,7 +4,7 @@
 
 use super::content::{content, first_line};
 use super::records::{
-    blocks_text, copy_meta, keep_raw, prompt_keys, set_input, str_field, text_key,
+    blocks_text, copy_meta, keep_raw, prompt_keys, set_input, stop_answer, str_field, text_key,
 };
 use super::{Action, SessionHeader, ToolCall, ToolClass};
 use crate::model::{Record, Source, StepKind};
@@ -130,10 +130,7 @@ pub(crate) fn hook_record(
         Action::Stop => {
             if let Some(text) = str_field(body, "last_assistant_message").filter(|t| !t.is_empty())
             {
-                r.kind = Some(StepKind::Answer);
-                r.keys = vec![text_key(text)];
-                r.summary = first_line(text, 100);
-                r.text = Some(content(repo, text)?);
+                stop_answer(repo, &mut r, text)?;
             }
         }
         Action::End => {

@@ -9,7 +9,7 @@
 
 use super::content::{content, first_line, shrink_strings};
 use super::records::{
-    copy_meta, keep_raw, prompt_keys, push_blobs, set_input, str_field, text_key,
+    copy_meta, keep_raw, prompt_keys, push_blobs, set_input, stop_answer, str_field, text_key,
 };
 use super::{Action, SessionHeader, ToolCall, ToolClass};
 use crate::model::{Record, Source, StepKind};
@@ -147,10 +147,7 @@ pub(crate) fn hook_record(
         Action::Stop => {
             if let Some(text) = str_field(body, "last_assistant_message").filter(|t| !t.is_empty())
             {
-                r.kind = Some(StepKind::Answer);
-                r.keys = vec![text_key(text)];
-                r.summary = first_line(text, 100);
-                r.text = Some(content(repo, text)?);
+                stop_answer(repo, &mut r, text)?;
             }
         }
         Action::End => {

@@ -8,7 +8,8 @@
 
 use super::content::{content, first_line, shrink_strings};
 use super::records::{
-    blocks_text, copy_meta, keep_raw, prompt_keys, push_blobs, set_input, str_field, text_key,
+    blocks_text, copy_meta, keep_raw, prompt_keys, push_blobs, set_input, stop_answer, str_field,
+    text_key,
 };
 use super::{Action, SessionHeader, ToolCall, ToolClass};
 use crate::model::{Record, Source, StepKind};
@@ -124,10 +125,7 @@ pub(crate) fn hook_record(
         }
         Action::Stop => {
             if let Some(text) = last_answer(ev).filter(|t| !t.is_empty()) {
-                r.kind = Some(StepKind::Answer);
-                r.keys = vec![text_key(&text)];
-                r.summary = first_line(&text, 100);
-                r.text = Some(content(repo, &text)?);
+                stop_answer(repo, &mut r, &text)?;
             }
         }
         Action::End => {

@@ -1,8 +1,8 @@
 //! Building journal records from harness data: the pieces every adapter needs, so that a prompt,
 //! an answer or a tool input from Claude Code, Codex or Pi becomes the same record.
 
-use super::content::{sha256_hex, shrink_strings};
-use crate::model::{Content, Record};
+use super::content::{content, first_line, sha256_hex, shrink_strings};
+use crate::model::{Content, Record, StepKind};
 use serde_json::{Map, Value};
 
 pub(crate) fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -96,4 +96,18 @@ pub(crate) fn blocks_text(v: Option<&Value>) -> String {
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     }
+}
+
+/// Makes `r` the agent's last answer of a turn, as a Stop hook reports it: keyed by its text, so
+/// it merges with the same answer read from the session file.
+pub(crate) fn stop_answer(
+    repo: &git2::Repository,
+    r: &mut Record,
+    text: &str,
+) -> Result<(), git2::Error> {
+    r.kind = Some(StepKind::Answer);
+    r.keys = vec![text_key(text)];
+    r.summary = first_line(text, 100);
+    r.text = Some(content(repo, text)?);
+    Ok(())
 }
