@@ -411,3 +411,66 @@ fn doctor_names_each_agent_and_sessions_with_unknown_records() {
         "{text}"
     );
 }
+
+/// A session sealed before ctx nodes existed (its context file held raw records) is read as such,
+/// with the way out, and importing its file again rebuilds the context file.
+#[test]
+fn a_context_file_from_before_ctx_nodes_is_rebuilt_by_importing_again() {
+    let repo = common::scenario_repo();
+    let (_, _, id) = SAMPLES[0];
+    let file = place(&repo, "claude", &repo.root, id);
+    repo.trace(&["import", "claude", file.to_str().unwrap()]);
+    let seal = format!("refs/traces/sessions/{id}");
+    // Rewrite the seal as the previous release wrote it: no ctx schema, records as context lines.
+    let mut manifest: Value =
+        serde_json::from_str(&repo.git(&["show", &format!("{seal}:manifest.json")])).unwrap();
+    manifest["schemas"].as_object_mut().unwrap().remove("ctx");
+    let old_line = br#"{"v":1,"at":"2026-11-25T00:34:56Z","source":"transcript","event":"user"}"#;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, old_line).unwrap();
+    let blob = |bytes: &[u8]| {
+        let mut cmd = repo.cmd("git");
+        cmd.args(["hash-object", "-w", "--stdin"]);
+        let out = common::with_stdin(cmd, bytes);
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let manifest_blob = blob(manifest.to_string().as_bytes());
+    let context_blob = blob(&gz.finish().unwrap());
+    let listing: String = repo
+        .git(&["ls-tree", &seal])
+        .lines()
+        .map(|l| {
+            let (meta, name) = l.split_once('\t').unwrap();
+            let meta = match name {
+                "manifest.json" => format!("100644 blob {manifest_blob}"),
+                "context.jsonl.gz" => format!("100644 blob {context_blob}"),
+                _ => meta.to_string(),
+            };
+            format!("{meta}\t{name}\n")
+        })
+        .collect();
+    let mut mktree = repo.cmd("git");
+    mktree.arg("mktree");
+    let tree = String::from_utf8(common::with_stdin(mktree, listing.as_bytes()).stdout).unwrap();
+    let commit = repo.git(&["commit-tree", tree.trim(), "-p", &seal, "-m", "old seal"]);
+    repo.git(&["update-ref", &seal, commit.trim()]);
+
+    let out = repo
+        .cmd("git")
+        .args(["ctx", "show", &format!("{id}:3")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("written before ctx nodes existed"),
+        "{err}"
+    );
+    let again = json(&repo.trace(&["import", "claude", file.to_str().unwrap(), "--json"]));
+    assert_eq!(
+        again[0]["up_to_date"], false,
+        "the old context file needs a new seal"
+    );
+    let window: Value =
+        serde_json::from_str(&repo.git(&["ctx", "show", &format!("{id}:3"), "--json"])).unwrap();
+    assert_eq!(window["items"][0]["role"], "user");
+}

@@ -244,7 +244,8 @@ pub fn import_file(
     }
     let up_to_date = sealed_before.is_some()
         && state.transcript_offset == text.len() as u64
-        && !store::dirty_sessions(&traces).contains(&session);
+        && !store::dirty_sessions(&traces).contains(&session)
+        && super::seal::seal_is_current(repo, &session)?;
     let sealed = if up_to_date {
         super::seal::Sealed {
             imported: 0,

@@ -42,22 +42,18 @@ pub(crate) fn seal(
         previous_trail.values.iter().filter_map(link_of).collect(),
     )?;
     let trail_tip = chain.last().map(|l| l.commit);
+    let prev_manifest = manifest_of(repo, previous)?;
     let up_to_date = previous.is_some()
         && journal.end == state.sealed_len
         && previous
             .and_then(|p| repo.find_commit(p).ok())
             .map(|c| c.parent_id(1).ok() == trail_tip)
-            .unwrap_or(false);
+            .unwrap_or(false)
+        && has_ctx_nodes(&prev_manifest);
     if up_to_date {
         store::mark_sealed(traces, session);
         return Ok(Sealed { imported, steps: 0 });
     }
-    let prev_manifest: Value = previous
-        .map(|p| store::read_member(repo, p, "manifest.json"))
-        .transpose()?
-        .flatten()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
     if let Some(schema) = prev_manifest["schema"]
         .as_str()
         .filter(|s| *s != MANIFEST_SCHEMA)
@@ -156,6 +152,29 @@ pub(crate) fn seal(
         imported,
         steps: trace.steps.len(),
     })
+}
+
+fn manifest_of(repo: &Repository, seal: Option<Oid>) -> store::Result<Value> {
+    Ok(seal
+        .map(|p| store::read_member(repo, p, "manifest.json"))
+        .transpose()?
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null))
+}
+
+/// Whether a seal's context file holds ctx nodes; one sealed before they existed is rebuilt by
+/// the next seal, even when nothing else changed.
+fn has_ctx_nodes(manifest: &Value) -> bool {
+    manifest["schemas"]["ctx"].as_str() == Some(ctx::CTX_SCHEMA)
+}
+
+/// Whether the session's last seal is current in form (see [`has_ctx_nodes`]).
+pub(crate) fn seal_is_current(repo: &Repository, session: &str) -> store::Result<bool> {
+    Ok(has_ctx_nodes(&manifest_of(
+        repo,
+        store::sealed_commit(repo, session)?,
+    )?))
 }
 
 /// Renumbers the trail's `Trace-Step:` trailers to the merged step numbers (rewriting commits only
@@ -373,7 +392,7 @@ fn context(
     records: &[Record],
 ) -> store::Result<(Vec<u8>, usize, u64)> {
     let feeding: Vec<&Record> = records.iter().filter(|r| ctx::feeds_context(r)).collect();
-    let current = prev_manifest["schemas"]["ctx"].as_str() == Some(ctx::CTX_SCHEMA);
+    let current = has_ctx_nodes(prev_manifest);
     let count = |k: &str| prev_manifest["counts"][k].as_u64().unwrap_or(0);
     let (done, mut nodes) = (count("context_records") as usize, count("context_nodes"));
     let mut out = if current && done > 0 && done <= feeding.len() {
