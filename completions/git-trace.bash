@@ -19,6 +19,12 @@ _git__trace() {
             git__trace,doctor)
                 cmd="git__trace__subcmd__doctor"
                 ;;
+            git__trace,fetch)
+                cmd="git__trace__subcmd__fetch"
+                ;;
+            git__trace,forget)
+                cmd="git__trace__subcmd__forget"
+                ;;
             git__trace,help)
                 cmd="git__trace__subcmd__help"
                 ;;
@@ -34,6 +40,18 @@ _git__trace() {
             git__trace,list)
                 cmd="git__trace__subcmd__list"
                 ;;
+            git__trace,push)
+                cmd="git__trace__subcmd__push"
+                ;;
+            git__trace,redact)
+                cmd="git__trace__subcmd__redact"
+                ;;
+            git__trace,rescan)
+                cmd="git__trace__subcmd__rescan"
+                ;;
+            git__trace,share)
+                cmd="git__trace__subcmd__share"
+                ;;
             git__trace,show)
                 cmd="git__trace__subcmd__show"
                 ;;
@@ -42,6 +60,12 @@ _git__trace() {
                 ;;
             git__trace__subcmd__help,doctor)
                 cmd="git__trace__subcmd__help__subcmd__doctor"
+                ;;
+            git__trace__subcmd__help,fetch)
+                cmd="git__trace__subcmd__help__subcmd__fetch"
+                ;;
+            git__trace__subcmd__help,forget)
+                cmd="git__trace__subcmd__help__subcmd__forget"
                 ;;
             git__trace__subcmd__help,help)
                 cmd="git__trace__subcmd__help__subcmd__help"
@@ -58,6 +82,18 @@ _git__trace() {
             git__trace__subcmd__help,list)
                 cmd="git__trace__subcmd__help__subcmd__list"
                 ;;
+            git__trace__subcmd__help,push)
+                cmd="git__trace__subcmd__help__subcmd__push"
+                ;;
+            git__trace__subcmd__help,redact)
+                cmd="git__trace__subcmd__help__subcmd__redact"
+                ;;
+            git__trace__subcmd__help,rescan)
+                cmd="git__trace__subcmd__help__subcmd__rescan"
+                ;;
+            git__trace__subcmd__help,share)
+                cmd="git__trace__subcmd__help__subcmd__share"
+                ;;
             git__trace__subcmd__help,show)
                 cmd="git__trace__subcmd__help__subcmd__show"
                 ;;
@@ -71,7 +107,7 @@ _git__trace() {
 
     case "${cmd}" in
         git__trace)
-            opts="-h -V --help --version init uninstall doctor list show import hook help"
+            opts="-h -V --help --version init uninstall doctor list show import redact share push fetch forget rescan hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -98,8 +134,40 @@ _git__trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__trace__subcmd__fetch)
+            opts="-h -V --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__forget)
+            opts="-h -V --remote --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__trace__subcmd__help)
-            opts="init uninstall doctor list show import hook help"
+            opts="init uninstall doctor list show import redact share push fetch forget rescan hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -113,6 +181,34 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__fetch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__forget)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -196,6 +292,62 @@ _git__trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__trace__subcmd__help__subcmd__push)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__redact)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__rescan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__share)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__trace__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -265,7 +417,7 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__init)
-            opts="-h -V --agent --global --json --help --version"
+            opts="-h -V --agent --global --remote --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,6 +425,10 @@ _git__trace() {
             case "${prev}" in
                 --agent)
                     COMPREPLY=($(compgen -W "claude codex pi all" -- "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -296,6 +452,78 @@ _git__trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__trace__subcmd__push)
+            opts="-h -V --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__redact)
+            opts="-h -V --tier --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tier)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__rescan)
+            opts="-h -V --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__share)
+            opts="-y -h -V --yes --redact --redact-pattern --drop --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --redact)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redact-pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__trace__subcmd__show)
             opts="-h -V --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -311,7 +539,7 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__uninstall)
-            opts="-h -V --agent --global --json --help --version"
+            opts="-h -V --agent --global --remote --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,6 +547,10 @@ _git__trace() {
             case "${prev}" in
                 --agent)
                     COMPREPLY=($(compgen -W "claude codex pi all" -- "${cur}"))
+                    return 0
+                    ;;
+                --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

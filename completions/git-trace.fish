@@ -32,12 +32,19 @@ complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "doctor" -d 'Say
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "list" -d 'List the sessions captured in this repository, newest first'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "show" -d 'Show a session step by step, or one step in full'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "import" -d 'Import harness session files (backfill)'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "redact" -d 'Redact secrets from standard input (the scanner as a filter)'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "share" -d 'Review a session and share a redacted copy of it'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "push" -d 'Send shared sessions and notes to a remote'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "fetch" -d 'Bring shared sessions and notes from a remote'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "forget" -d 'Remove a session from this clone (and a remote)'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "rescan" -d 'Re-run today\'s capture rules over stored sessions'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "hook" -d 'Record one agent hook event (called by the agent, not by you)'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c git-trace -n "__fish_git_trace_using_subcommand init" -l agent -d 'The agent whose hooks to wire' -r -f -a "claude\t''
 codex\t''
 pi\t''
 all\t'Claude Code, Codex and Pi'"
+complete -c git-trace -n "__fish_git_trace_using_subcommand init" -l remote -d 'Also add refspecs to this remote so plain `git push`/`git fetch` carry shared sessions (refs/traces/shared/*) and notes (refs/notes/traces), never private refs' -r
 complete -c git-trace -n "__fish_git_trace_using_subcommand init" -l global -d 'Wire the agent for every repository of this user (its user-level settings) instead of this one'
 complete -c git-trace -n "__fish_git_trace_using_subcommand init" -l json -d 'Print what was done as JSON'
 complete -c git-trace -n "__fish_git_trace_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -46,6 +53,7 @@ complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -l agent 
 codex\t''
 pi\t''
 all\t'Claude Code, Codex and Pi'"
+complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -l remote -d 'Also remove the refspecs `init --remote` added to this remote' -r
 complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -l global -d 'Remove the user-level wiring (what `init --global` added) instead of this repository\'s'
 complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -l json -d 'Print what was done as JSON'
 complete -c git-trace -n "__fish_git_trace_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -66,13 +74,43 @@ complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l all -d 'F
 complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l json -d 'Print one JSON object per file'
 complete -c git-trace -n "__fish_git_trace_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand import" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand redact" -l tier -d 'Which rule set: capture or egress' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand redact" -l json -d 'Print the findings (kind, start, end, marker; byte offsets) as JSON instead of the text'
+complete -c git-trace -n "__fish_git_trace_using_subcommand redact" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand redact" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand share" -l redact -d 'Also redact this exact text (repeatable)' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand share" -l redact-pattern -d 'Also redact what this regular expression matches (repeatable)' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand share" -l drop -d 'Withhold this step entirely: its place and kind stay, nothing it carried (repeatable)' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand share" -s y -l yes -d 'Share without asking'
+complete -c git-trace -n "__fish_git_trace_using_subcommand share" -l json -d 'Print the review as JSON (findings, counts, withheld) instead of text'
+complete -c git-trace -n "__fish_git_trace_using_subcommand share" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand share" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand push" -l json
+complete -c git-trace -n "__fish_git_trace_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand push" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand fetch" -l json
+complete -c git-trace -n "__fish_git_trace_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand fetch" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand forget" -l remote -d 'Also delete its shared copy on this remote' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand forget" -l json
+complete -c git-trace -n "__fish_git_trace_using_subcommand forget" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand forget" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand rescan" -l json
+complete -c git-trace -n "__fish_git_trace_using_subcommand rescan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand rescan" -s V -l version -d 'Print version'
 complete -c git-trace -n "__fish_git_trace_using_subcommand hook" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand hook" -s V -l version -d 'Print version'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import hook help" -f -a "init" -d 'Wire git hooks and an agent\'s hooks for this repository'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import hook help" -f -a "uninstall" -d 'Remove exactly what `git trace init` added'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import hook help" -f -a "doctor" -d 'Say what is wired and whether the evidence store is healthy'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import hook help" -f -a "list" -d 'List the sessions captured in this repository, newest first'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import hook help" -f -a "show" -d 'Show a session step by step, or one step in full'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import hook help" -f -a "import" -d 'Import harness session files (backfill)'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import hook help" -f -a "hook" -d 'Record one agent hook event (called by the agent, not by you)'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import hook help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "init" -d 'Wire git hooks and an agent\'s hooks for this repository'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "uninstall" -d 'Remove exactly what `git trace init` added'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "doctor" -d 'Say what is wired and whether the evidence store is healthy'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "list" -d 'List the sessions captured in this repository, newest first'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "show" -d 'Show a session step by step, or one step in full'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "import" -d 'Import harness session files (backfill)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "redact" -d 'Redact secrets from standard input (the scanner as a filter)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "share" -d 'Review a session and share a redacted copy of it'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "push" -d 'Send shared sessions and notes to a remote'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "fetch" -d 'Bring shared sessions and notes from a remote'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "forget" -d 'Remove a session from this clone (and a remote)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "rescan" -d 'Re-run today\'s capture rules over stored sessions'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "hook" -d 'Record one agent hook event (called by the agent, not by you)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -119,6 +119,14 @@ pub fn check(repo: &git2::Repository) -> Report {
             });
         }
     }
+    for remote in crate::share::transport::leaky_remotes(repo) {
+        problems.push(Problem {
+            problem: format!(
+                "a plain `git push` to {remote} would send private refs (refs/traces/sessions, trails)"
+            ),
+            fix: "remove that mirror setting or refspec (git config --edit), and use 'git trace push' for what you shared".into(),
+        });
+    }
     let claude = &agents[0];
     let (mut sessions, mut trails) = (0, 0);
     if let Ok(refs) = repo.references_glob("refs/traces/*") {

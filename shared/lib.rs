@@ -14,6 +14,7 @@ pub mod read;
 pub mod render;
 pub mod security;
 pub mod setup;
+pub mod share;
 pub mod store;
 pub mod track;
 pub mod trail;

@@ -119,7 +119,7 @@ pub(crate) fn seal(
             ),
         }
     }
-    let manifest = manifest(
+    let mut manifest = manifest(
         session,
         state,
         &trace,
@@ -129,6 +129,10 @@ pub(crate) fn seal(
         listing,
         journal.skipped.len(),
     );
+    // `git trace rescan` keeps its history here; every later seal carries it on.
+    if let Some(rescans) = prev_manifest.get("rescans").filter(|r| !r.is_null()) {
+        manifest["rescans"] = rescans.clone();
+    }
     members.push((
         "manifest.json".into(),
         Member::Bytes(serde_json::to_vec_pretty(&manifest).expect("json")),

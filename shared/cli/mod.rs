@@ -6,6 +6,7 @@
 
 pub mod ctx;
 mod pager;
+pub mod share;
 pub mod trace;
 pub mod trail;
 

@@ -37,6 +37,12 @@ pub enum Command {
     List(ListArgs),
     Show(ShowArgs),
     Import(ImportArgs),
+    Redact(super::share::RedactArgs),
+    Share(super::share::ShareArgs),
+    Push(super::share::PushArgs),
+    Fetch(super::share::FetchArgs),
+    Forget(super::share::ForgetArgs),
+    Rescan(super::share::RescanArgs),
     Hook(HookArgs),
 }
 
@@ -69,6 +75,10 @@ pub struct InitArgs {
     /// Wire the agent for every repository of this user (its user-level settings) instead of this one.
     #[arg(long)]
     pub global: bool,
+    /// Also add refspecs to this remote so plain `git push`/`git fetch` carry shared sessions
+    /// (refs/traces/shared/*) and notes (refs/notes/traces), never private refs.
+    #[arg(long, value_name = "REMOTE", conflicts_with = "global")]
+    pub remote: Option<String>,
     /// Print what was done as JSON.
     #[arg(long)]
     pub json: bool,
@@ -89,6 +99,9 @@ pub struct UninstallArgs {
     /// Remove the user-level wiring (what `init --global` added) instead of this repository's.
     #[arg(long)]
     pub global: bool,
+    /// Also remove the refspecs `init --remote` added to this remote.
+    #[arg(long, value_name = "REMOTE", conflicts_with = "global")]
+    pub remote: Option<String>,
     /// Print what was done as JSON.
     #[arg(long)]
     pub json: bool,
@@ -284,8 +297,22 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Init(args) => wire(args.agent, args.global, args.json, out, true),
-        Command::Uninstall(args) => wire(args.agent, args.global, args.json, out, false),
+        Command::Init(args) => wire(
+            args.agent,
+            args.global,
+            args.remote.as_deref(),
+            args.json,
+            out,
+            true,
+        ),
+        Command::Uninstall(args) => wire(
+            args.agent,
+            args.global,
+            args.remote.as_deref(),
+            args.json,
+            out,
+            false,
+        ),
         Command::Doctor(args) => {
             let repo = super::open_repo()?;
             let report = doctor::check(&repo);
@@ -350,6 +377,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(args) => import(args, out),
+        Command::Redact(args) => super::share::redact(args, out),
+        Command::Share(args) => super::share::share_cmd(args, out),
+        Command::Push(args) => super::share::push_cmd(args, out),
+        Command::Fetch(args) => super::share::fetch_cmd(args, out),
+        Command::Forget(args) => super::share::forget_cmd(args, out),
+        Command::Rescan(args) => super::share::rescan_cmd(args, out),
     }
 }
 
@@ -462,7 +495,7 @@ fn find_sessions(
 
 /// Seals what the hooks journaled since the last seal, so reads are never behind; problems are
 /// reported but do not stop the read.
-fn seal_pending(repo: &git2::Repository) {
+pub(super) fn seal_pending(repo: &git2::Repository) {
     for (session, e) in capture::seal_pending(repo) {
         eprintln!("warning: cannot seal session {session}: {e}");
     }
@@ -471,6 +504,7 @@ fn seal_pending(repo: &git2::Repository) {
 fn wire(
     agent: Agent,
     global: bool,
+    remote: Option<&str>,
     json: bool,
     out: &mut dyn Write,
     install: bool,
@@ -494,6 +528,13 @@ fn wire(
             setup::install_agent(harness, repo.as_ref(), scope)?
         } else {
             setup::uninstall_agent(harness, repo.as_ref(), scope)?
+        });
+    }
+    if let (Some(remote), Some(repo)) = (remote, &repo) {
+        done.extend(if install {
+            setup::install_remote(repo, remote)?
+        } else {
+            setup::uninstall_remote(repo, remote)?
         });
     }
     if json {

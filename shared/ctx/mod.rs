@@ -26,7 +26,7 @@ pub struct Session {
 /// Loads a session's trace and `context.jsonl.gz`.
 pub fn load(repo: &Repository, session: &str) -> Result<Session, Error> {
     let trace = read::load_trace(repo, session)?;
-    let seal = store::sealed_commit(repo, session)?.expect("load_trace found it");
+    let seal = read::bucket_commit(repo, session)?.expect("load_trace found it");
     let corrupt = |reason: String| Error::Corrupt {
         session: session.into(),
         what: "context.jsonl.gz".into(),

@@ -69,9 +69,22 @@ pub struct Address {
     pub step: Option<u64>,
 }
 
-/// Every sealed session id, sorted.
+/// Every session this clone can read, sorted: its own sealed sessions, and the shared copies it
+/// made or fetched (`refs/traces/shared/*`).
 pub fn session_ids(repo: &Repository) -> Result<Vec<String>, Error> {
-    Ok(store::session_ids(repo)?)
+    let mut ids = store::session_ids(repo)?;
+    ids.extend(crate::share::shared_ids(repo).unwrap_or_default());
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The commit holding a session's bucket: its private seal, else its shared copy.
+pub fn bucket_commit(repo: &Repository, session: &str) -> Result<Option<git2::Oid>, Error> {
+    if let Some(seal) = store::sealed_commit(repo, session)? {
+        return Ok(Some(seal));
+    }
+    Ok(repo.refname_to_id(&crate::share::shared_ref(session)).ok())
 }
 
 /// Resolves a (possibly abbreviated) `<session>[:<step>]` against the sealed sessions.
@@ -119,7 +132,7 @@ pub fn load_trace(repo: &Repository, session: &str) -> Result<Trace, Error> {
         what: what.into(),
         reason,
     };
-    let seal = store::sealed_commit(repo, session)?.ok_or_else(|| Error::Unknown {
+    let seal = bucket_commit(repo, session)?.ok_or_else(|| Error::Unknown {
         spec: session.into(),
         known: Vec::new(),
     })?;
@@ -170,7 +183,7 @@ pub struct SessionSummary {
 pub fn list(repo: &Repository) -> Result<Vec<SessionSummary>, Error> {
     let mut out = Vec::new();
     for id in session_ids(repo)? {
-        let Some(seal) = store::sealed_commit(repo, &id)? else {
+        let Some(seal) = bucket_commit(repo, &id)? else {
             continue;
         };
         let manifest: Value = store::read_member(repo, seal, "manifest.json")?

@@ -10,13 +10,22 @@
 //! [`redact_json`] then removes every secret it found from every string of the value, so a secret
 //! recognised by context in a command's output also disappears from the command that printed it.
 //!
+//! Two tiers share these rules. [`Tier::Capture`] runs in agent hooks on every payload: it keeps
+//! to findings it is sure of and must stay cheap (a prefilter of trigger strings first, so a text
+//! with no trigger costs one search). [`Tier::Egress`] runs before anything leaves the machine
+//! (`share`, capsules, dataset rows), where a human reviews the result: it finds everything capture
+//! finds, plus shorter random strings, secret-named values that read like words, and personal data
+//! (see `personal.rs`). A user's review can add literals and patterns of its own
+//! ([`redact_extra`]).
+//!
 //! Owns the marker format `[REDACTED:<kind>:<hash6>]`, where `hash6` is the first 6 lowercase hex
 //! digits of the SHA-256 of the secret's bytes: the same secret always yields the same marker, so a
 //! reader can tell that two redactions hid the same value without learning it. No rule matches a
-//! marker, so redacting twice changes nothing. Also owns [`SCANNER_VERSION`], recorded in every
-//! [`Report`] so a manifest says which rule set vouched for it; bump it whenever a rule changes what
-//! it finds.
+//! marker, so redacting twice changes nothing. Also owns [`SCANNER_VERSION`] and
+//! [`EGRESS_VERSION`], recorded in every [`Report`] so a manifest says which rule set vouched for
+//! it; bump the tier's version whenever a rule changes what it finds.
 
+mod personal;
 mod rules;
 
 use std::borrow::Cow;
@@ -30,8 +39,54 @@ use sha2::{Digest, Sha256};
 
 use rules::RULES;
 
-/// The rule set's version, as written into [`Report::scanner`].
-pub const SCANNER_VERSION: &str = "capture-2";
+/// The capture tier's rule set version, as written into [`Report::scanner`].
+pub const SCANNER_VERSION: &str = "capture-3";
+
+/// The egress tier's rule set version, as written into [`Report::scanner`].
+pub const EGRESS_VERSION: &str = "egress-1";
+
+/// How hard to look. The order matters: a stricter tier runs every rule of the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    /// High precision and cheap: runs inside agent hooks on every payload.
+    Capture,
+    /// Everything capture finds, plus weaker evidence and personal data: runs before sharing.
+    Egress,
+}
+
+impl Tier {
+    /// The tier named `capture` or `egress` (what [`Tier::as_str`] returns).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "capture" => Some(Self::Capture),
+            "egress" => Some(Self::Egress),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Capture => "capture",
+            Self::Egress => "egress",
+        }
+    }
+
+    /// The rule set version a [`Report`] of this tier records.
+    pub fn version(self) -> &'static str {
+        match self {
+            Self::Capture => SCANNER_VERSION,
+            Self::Egress => EGRESS_VERSION,
+        }
+    }
+
+    /// The shortest run the `high_entropy` fallback reports in this tier.
+    fn min_run(self) -> usize {
+        match self {
+            Self::Capture => rules::MIN_RUN,
+            Self::Egress => rules::EGRESS_MIN_RUN,
+        }
+    }
+}
 
 /// One secret found in a text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,7 +103,8 @@ pub struct Finding {
 /// security report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
-    /// The [`SCANNER_VERSION`] that produced the counts; empty until something was scanned.
+    /// The version of the tier that produced the counts ([`SCANNER_VERSION`] or
+    /// [`EGRESS_VERSION`]); empty until something was scanned.
     #[serde(default)]
     pub scanner: String,
     #[serde(default)]
@@ -79,6 +135,7 @@ impl Report {
 
 struct Compiled {
     kind: &'static str,
+    tier: Tier,
     regex: Regex,
     /// Whether the pattern narrows the redaction to its `s` group.
     narrowed: bool,
@@ -94,6 +151,7 @@ static COMPILED: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
             let narrowed = regex.capture_names().any(|name| name == Some("s"));
             Compiled {
                 kind: rule.kind,
+                tier: rule.tier,
                 regex,
                 narrowed,
                 reject: rule.reject,
@@ -102,24 +160,48 @@ static COMPILED: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The alternation of every rule's trigger. Nearly every text has no candidate at all; for those,
-/// this one literal search and the fallback's byte-table pass are the whole cost of the scan.
-static PREFILTER: LazyLock<Regex> = LazyLock::new(|| {
+/// Per tier, the alternation of its rules' triggers. Nearly every text has no candidate at all; for
+/// those, this one search and the fallback's byte-table pass are the whole cost of the scan.
+static PREFILTERS: LazyLock<[Regex; 2]> =
+    LazyLock::new(|| [prefilter(Tier::Capture), prefilter(Tier::Egress)]);
+
+fn prefilter(tier: Tier) -> Regex {
     let alternation: Vec<String> = RULES
         .iter()
+        .filter(|rule| rule.tier <= tier)
         .map(|rule| format!("(?:{})", rule.trigger))
         .collect();
     Regex::new(&alternation.join("|")).expect("built-in prefilter compiles")
-});
+}
 
-/// Finds secrets in `text` (byte offsets, non-overlapping, sorted).
+/// Ranks of findings, which double as indices into [`kind_of`]: the rules first, in their order,
+/// then the personal data detectors, then the `high_entropy` fallback.
+const PERSONAL_RANK: usize = RULES.len();
+const FALLBACK_RANK: usize = PERSONAL_RANK + personal::KINDS.len();
+
+fn kind_of(rank: usize) -> &'static str {
+    match rank {
+        rank if rank < PERSONAL_RANK => COMPILED[rank].kind,
+        rank if rank < FALLBACK_RANK => personal::KINDS[rank - PERSONAL_RANK],
+        _ => rules::HIGH_ENTROPY,
+    }
+}
+
+/// Finds secrets in `text` with the capture tier (byte offsets, non-overlapping, sorted); see
+/// [`scan_tier`].
+pub fn scan(text: &str) -> Vec<Finding> {
+    scan_tier(text, Tier::Capture)
+}
+
+/// Finds secrets (and, in the egress tier, personal data) in `text`: byte offsets,
+/// non-overlapping, sorted.
 ///
 /// Where findings of different rules overlap they are merged into one, named by the earliest
 /// (then longest, then highest-priority) of them: redacting only one would leave part of the other
 /// in the text, and the next scan would find it. The `high_entropy` fallback only reports runs no
 /// rule touched: a rule knows better where its secret starts and ends.
-pub fn scan(text: &str) -> Vec<Finding> {
-    spans(text)
+pub fn scan_tier(text: &str, tier: Tier) -> Vec<Finding> {
+    spans(text, tier)
         .into_iter()
         .map(|span| Finding {
             kind: span.kind,
@@ -138,60 +220,83 @@ struct Span {
     kind: &'static str,
 }
 
-/// [`scan`] without the markers.
-fn spans(text: &str) -> Vec<Span> {
-    // (start, end, rule index); the fallback ranks after every rule.
+/// [`scan_tier`] without the markers.
+fn spans(text: &str, tier: Tier) -> Vec<Span> {
+    // (start, end, rank)
     let mut found: Vec<(usize, usize, usize)> = Vec::new();
-    if PREFILTER.is_match(text) {
-        for (index, rule) in COMPILED.iter().enumerate() {
-            let mut push = |start: usize, end: usize| {
-                let rejected = rule.reject.is_some_and(|reject| reject(&text[start..end]));
-                if !rejected {
-                    found.push((start, end, index));
-                }
-            };
-            if rule.narrowed {
-                for caps in rule.regex.captures_iter(text) {
-                    if let Some(secret) = caps.name("s") {
-                        push(secret.start(), secret.end());
+    // Matches a rule rejected as placeholders: the fallback must not find their pieces either.
+    let mut allowed: Vec<(usize, usize)> = Vec::new();
+    if PREFILTERS[tier as usize].is_match(text) {
+        for (rank, rule) in COMPILED.iter().enumerate() {
+            if rule.tier <= tier {
+                rule_matches(rule, text, &mut |start, end, kept| {
+                    if kept {
+                        found.push((start, end, rank));
+                    } else {
+                        allowed.push((start, end));
                     }
-                }
-            } else {
-                for found in rule.regex.find_iter(text) {
-                    push(found.start(), found.end());
-                }
+                });
             }
         }
     }
+    if tier == Tier::Egress {
+        found.extend(
+            personal::find(text)
+                .into_iter()
+                .map(|(start, end, kind)| (start, end, PERSONAL_RANK + kind)),
+        );
+    }
     let mut merged = merge(found);
-    let fallback = rules::high_entropy_runs(text);
+    let fallback = rules::high_entropy_runs(text, tier.min_run());
     if !fallback.is_empty() {
         let named = merged.len();
         for (start, end) in fallback {
             // The first named span ending after `start` is the only one that can overlap.
             let next = merged[..named].partition_point(|span| span.1 <= start);
-            if merged[..named].get(next).is_none_or(|span| span.0 >= end) {
-                merged.push((start, end, RULES.len()));
+            let placeholder = allowed.iter().any(|&(from, to)| from < end && start < to);
+            if merged[..named].get(next).is_none_or(|span| span.0 >= end) && !placeholder {
+                merged.push((start, end, FALLBACK_RANK));
             }
         }
         merged.sort_unstable_by_key(|span| span.0);
     }
     merged
         .into_iter()
-        .map(|(start, end, index)| Span {
+        .map(|(start, end, rank)| Span {
             start,
             end,
-            kind: COMPILED
-                .get(index)
-                .map_or(rules::HIGH_ENTROPY, |rule| rule.kind),
+            kind: kind_of(rank),
         })
         .collect()
 }
 
-/// Sorts `(start, end, priority)` spans and merges overlapping ones into the earliest (then
-/// longest, then lowest-priority-number) of them.
+/// Reports each match of `rule` in `text` (its `s` group if it has one), and whether its reject
+/// check keeps it.
+fn rule_matches(rule: &Compiled, text: &str, push: &mut dyn FnMut(usize, usize, bool)) {
+    let mut keep = |start: usize, end: usize| {
+        push(
+            start,
+            end,
+            !rule.reject.is_some_and(|reject| reject(&text[start..end])),
+        );
+    };
+    if rule.narrowed {
+        for caps in rule.regex.captures_iter(text) {
+            if let Some(secret) = caps.name("s") {
+                keep(secret.start(), secret.end());
+            }
+        }
+    } else {
+        for found in rule.regex.find_iter(text) {
+            keep(found.start(), found.end());
+        }
+    }
+}
+
+/// Sorts `(start, end, rank)` spans and merges overlapping ones into the earliest (then
+/// longest, then lowest-rank) of them.
 fn merge(mut spans: Vec<(usize, usize, usize)>) -> Vec<(usize, usize, usize)> {
-    spans.sort_unstable_by_key(|&(start, end, index)| (start, std::cmp::Reverse(end), index));
+    spans.sort_unstable_by_key(|&(start, end, rank)| (start, std::cmp::Reverse(end), rank));
     let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(spans.len());
     for span in spans {
         match merged.last_mut() {
@@ -217,15 +322,75 @@ fn merge(mut spans: Vec<(usize, usize, usize)>) -> Vec<(usize, usize, usize)> {
 /// assert_eq!(report.redactions["github_token"], 1);
 /// ```
 pub fn redact<'a>(text: &'a str, report: &mut Report) -> Cow<'a, str> {
+    redact_tier(text, Tier::Capture, report)
+}
+
+/// [`redact`] with the rules of `tier`; `report` records the tier's version if it has none yet.
+pub fn redact_tier<'a>(text: &'a str, tier: Tier, report: &mut Report) -> Cow<'a, str> {
     if report.scanner.is_empty() {
-        report.scanner = SCANNER_VERSION.to_owned();
+        report.scanner = tier.version().to_owned();
     }
-    let spans = spans(text);
+    let spans = spans(text, tier);
     if spans.is_empty() {
         return Cow::Borrowed(text);
     }
     Cow::Owned(replace(text, &spans, report))
 }
+
+/// Redacts what a user's review asked for on top of the rules: every occurrence of each of
+/// `literals` (kind `user_literal`) and every match of each of `patterns` (kind `user_pattern`).
+/// Overlaps merge as in [`scan_tier`], so a literal containing another hides it whole; empty
+/// literals and empty matches are ignored, and so is anything overlapping one of our markers, so
+/// that redacting twice changes nothing. The report's scanner is left as it is: no tier ran.
+pub fn redact_extra<'a>(
+    text: &'a str,
+    literals: &[String],
+    patterns: &[Regex],
+    report: &mut Report,
+) -> Cow<'a, str> {
+    const USER_LITERAL: usize = 0;
+    const USER_PATTERN: usize = 1;
+    let mut found: Vec<(usize, usize, usize)> = Vec::new();
+    for literal in literals.iter().filter(|literal| !literal.is_empty()) {
+        found.extend(
+            text.match_indices(literal.as_str())
+                .map(|(start, _)| (start, start + literal.len(), USER_LITERAL)),
+        );
+    }
+    for pattern in patterns {
+        found.extend(
+            pattern
+                .find_iter(text)
+                .filter(|m| !m.is_empty())
+                .map(|m| (m.start(), m.end(), USER_PATTERN)),
+        );
+    }
+    if found.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let markers: Vec<(usize, usize)> = MARKER
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    found.retain(|&(start, end, _)| !markers.iter().any(|&(from, to)| start < to && from < end));
+    let spans: Vec<Span> = merge(found)
+        .into_iter()
+        .map(|(start, end, rank)| Span {
+            start,
+            end,
+            kind: ["user_literal", "user_pattern"][rank],
+        })
+        .collect();
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(replace(text, &spans, report))
+}
+
+/// One of our own markers, as [`marker`] writes them.
+static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[REDACTED:[a-z_]+:[0-9a-f]{6}\]").expect("marker pattern compiles")
+});
 
 /// `text` with each of `spans` (sorted, non-overlapping) replaced by its marker, counted in
 /// `report`.
@@ -274,6 +439,12 @@ fn worth_chasing(secret: &str) -> bool {
 ///
 /// Walks with an explicit stack so that a pathologically deep value cannot overflow the thread's.
 pub fn redact_json(value: &mut Value, report: &mut Report) {
+    redact_json_tier(value, Tier::Capture, report);
+}
+
+/// [`redact_json`] with the rules of `tier`; `report` records the tier's version if it has none
+/// yet.
+pub fn redact_json_tier(value: &mut Value, tier: Tier, report: &mut Report) {
     let mut strings: Vec<&mut String> = Vec::new();
     let mut pending = vec![value];
     while let Some(value) = pending.pop() {
@@ -288,9 +459,9 @@ pub fn redact_json(value: &mut Value, report: &mut Report) {
         return;
     }
     if report.scanner.is_empty() {
-        report.scanner = SCANNER_VERSION.to_owned();
+        report.scanner = tier.version().to_owned();
     }
-    let mut found: Vec<Vec<Span>> = strings.iter().map(|text| spans(text)).collect();
+    let mut found: Vec<Vec<Span>> = strings.iter().map(|text| spans(text, tier)).collect();
     let mut secrets: BTreeMap<String, &'static str> = BTreeMap::new();
     for (text, spans) in strings.iter().zip(&found) {
         for span in spans {
@@ -438,6 +609,7 @@ mod tests {
     const UPPER_ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const B64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const HEX: &str = "0123456789abcdef";
 
     fn pem(label: &str, lines: usize) -> String {
         let mut body = String::new();
@@ -542,6 +714,100 @@ mod tests {
                 ]
                 .concat(),
             ),
+            ("twilio_key", ["S", "K", &filler(32, HEX, 20)].concat()),
+            (
+                "sendgrid_api_key",
+                [
+                    "S",
+                    "G.",
+                    &filler(22, B64URL, 21),
+                    ".",
+                    &filler(43, B64URL, 22),
+                ]
+                .concat(),
+            ),
+            ("mailgun_key", ["ke", "y-", &filler(32, HEX, 23)].concat()),
+            (
+                "digitalocean_token",
+                ["do", "p_v1_", &filler(64, HEX, 24)].concat(),
+            ),
+            (
+                "shopify_token",
+                ["shp", "at_", &filler(32, HEX, 25)].concat(),
+            ),
+            ("azure_storage_key", format!("{}==", filler(86, B64, 26))),
+            (
+                "discord_token",
+                [
+                    "M",
+                    &filler(23, ALNUM, 27),
+                    ".",
+                    &filler(6, B64URL, 28),
+                    ".",
+                    &filler(27, ALNUM, 29),
+                ]
+                .concat(),
+            ),
+            (
+                "telegram_bot_token",
+                ["123456789", ":A", "A", &filler(33, ALNUM, 30)].concat(),
+            ),
+            (
+                "square_token",
+                ["EA", "AA", &filler(60, ALNUM, 31)].concat(),
+            ),
+            (
+                "doppler_token",
+                ["dp", ".pt.", &filler(43, ALNUM, 32)].concat(),
+            ),
+            (
+                "databricks_token",
+                ["da", "pi", &filler(32, HEX, 33)].concat(),
+            ),
+            (
+                "heroku_api_key",
+                ["HR", "KU-AA", &filler(58, B64URL, 34)].concat(),
+            ),
+            (
+                "atlassian_api_token",
+                ["ATA", "TT3", &filler(186, ALNUM, 35)].concat(),
+            ),
+            ("vault_token", ["hv", "s.", &filler(95, ALNUM, 36)].concat()),
+            (
+                "age_secret_key",
+                [
+                    "AGE-SECRET",
+                    "-KEY-1",
+                    &filler(58, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 37),
+                ]
+                .concat(),
+            ),
+            (
+                "grafana_token",
+                [
+                    "gl",
+                    "sa_",
+                    &filler(32, ALNUM, 38),
+                    "_",
+                    &filler(8, HEX, 39),
+                ]
+                .concat(),
+            ),
+            (
+                "sentry_token",
+                ["sntr", "yu_", &filler(64, HEX, 40)].concat(),
+            ),
+            (
+                "saas_api_key",
+                ["lin", "_api_", &filler(40, ALNUM, 41)].concat(),
+            ),
+            ("connection_string_password", filler(16, ALNUM, 42)),
+            ("kubeconfig_secret", filler(80, B64, 43)),
+            ("docker_config_auth", base64(b"deploy:s3cr3t-passw0rd")),
+            ("npmrc_auth_token", filler(36, ALNUM, 44)),
+            ("netrc_password", filler(20, ALNUM, 45)),
+            ("authorization_header", filler(40, B64URL, 46)),
+            ("generic_secret", filler(24, ALNUM, 47)),
         ]
     }
 
@@ -557,7 +823,29 @@ mod tests {
                 "curl https://hooks.slack.com/services/".into(),
                 " -d @msg.json".into(),
             ),
-            _ => ("token: \"".into(), "\" # from the env".into()),
+            "twilio_key" => ("TWILIO_API_KEY_SID=".into(), "\n".into()),
+            "mailgun_key" => ("curl -s --user 'api:".into(), "' https://api".into()),
+            "azure_storage_key" => (
+                "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=".into(),
+                ";EndpointSuffix=core.windows.net".into(),
+            ),
+            "connection_string_password" => (
+                "jdbc:postgresql://db:5432/app?user=app&password=".into(),
+                "&ssl=true".into(),
+            ),
+            "kubeconfig_secret" => ("    client-key-data: ".into(), "\n".into()),
+            "docker_config_auth" => (
+                "{\"auths\": {\"ghcr.io\": {\"auth\": \"".into(),
+                "\"}}}".into(),
+            ),
+            "npmrc_auth_token" => ("//npm.pkg.github.com/:_authToken=".into(), "\n".into()),
+            "netrc_password" => (
+                "machine api.example.com login deploy password ".into(),
+                "\n".into(),
+            ),
+            "authorization_header" => ("-H 'Authorization: Bearer ".into(), "'".into()),
+            "generic_secret" => ("export DB_PASSWORD='".into(), "'\n".into()),
+            _ => ("value: \"".into(), "\" # from the env".into()),
         }
     }
 
@@ -829,6 +1117,7 @@ mod tests {
         let mut rule_kinds: Vec<&str> = RULES.iter().map(|rule| rule.kind).collect();
         rule_kinds.push(rules::HIGH_ENTROPY);
         rule_kinds.sort_unstable();
+        rule_kinds.dedup();
         let mut sorted = kinds.clone();
         sorted.sort_unstable();
         assert_eq!(sorted, rule_kinds);
@@ -1025,7 +1314,7 @@ mod tests {
         let json = serde_json::to_string(&total).unwrap();
         assert_eq!(
             json,
-            r#"{"scanner":"capture-2","redactions":{"huggingface_token":2,"npm_token":1}}"#
+            r#"{"scanner":"capture-3","redactions":{"huggingface_token":2,"npm_token":1}}"#
         );
         assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), total);
         assert_eq!(
@@ -1085,7 +1374,7 @@ mod tests {
             let secret = filler(len, alphabet, 2000 + seed);
             assert_found(
                 "high_entropy",
-                "curl -H 'X-Api-Key: ",
+                "curl -H 'X-Request-Sig: ",
                 &secret,
                 "' https://api",
             );
@@ -1416,5 +1705,169 @@ mod tests {
         let b = value["b"].as_str().unwrap();
         assert!(!b.contains(&secret[..20]), "{b}");
         assert_eq!(scan(b), Vec::new());
+    }
+
+    #[test]
+    fn tiers_parse_and_name_their_versions() {
+        for tier in [Tier::Capture, Tier::Egress] {
+            assert_eq!(Tier::parse(tier.as_str()), Some(tier));
+        }
+        assert_eq!(Tier::parse("strict"), None);
+        let mut report = Report::default();
+        redact_tier("nothing here", Tier::Egress, &mut report);
+        assert_eq!(report.scanner, EGRESS_VERSION);
+        let mut value = json!({"a": "b"});
+        let mut report = Report::default();
+        redact_json_tier(&mut value, Tier::Egress, &mut report);
+        assert_eq!(report.scanner, EGRESS_VERSION);
+    }
+
+    #[test]
+    fn egress_adds_personal_data_to_what_capture_finds() {
+        let token = ["gh", "p_", &filler(36, ALNUM, 9400)].concat();
+        let text = format!(
+            "ssh -p 22 build-7.internal && cat /home/alice/notes; \
+             mail bob@acme-corp.com from 10.1.2.3 {token}"
+        );
+        let kinds = |tier| -> Vec<&str> { scan_tier(&text, tier).iter().map(|f| f.kind).collect() };
+        assert_eq!(kinds(Tier::Capture), ["github_token"]);
+        assert_eq!(
+            kinds(Tier::Egress),
+            [
+                "hostname",
+                "home_path_user",
+                "email_address",
+                "ip_address",
+                "github_token"
+            ]
+        );
+        let redacted = redact_tier(&text, Tier::Egress, &mut Report::default()).into_owned();
+        assert!(
+            redacted.contains("/home/[REDACTED:home_path_user:"),
+            "{redacted}"
+        );
+        assert_eq!(
+            redact_tier(&redacted, Tier::Egress, &mut Report::default()),
+            redacted
+        );
+        // Public names and reserved addresses stay.
+        let public =
+            "git@github.com:o/r.git user@example.com 127.0.0.1 2001:db8::1 /home/runner/work";
+        assert_eq!(scan_tier(public, Tier::Egress), Vec::new());
+    }
+
+    #[test]
+    fn redact_extra_removes_user_literals_and_patterns() {
+        let literals = vec![
+            "Project Falcon".to_owned(),
+            "Falcon".to_owned(),
+            String::new(),
+        ];
+        let patterns = vec![
+            Regex::new(r"ACME-[0-9]+").unwrap(),
+            Regex::new(r"x*").unwrap(),
+        ];
+        let text = "Project Falcon ships ACME-1234; Falcon again.";
+        let mut report = Report::default();
+        let redacted = redact_extra(text, &literals, &patterns, &mut report).into_owned();
+        assert_eq!(
+            redacted,
+            format!(
+                "{} ships {}; {} again.",
+                marker("user_literal", "Project Falcon"),
+                marker("user_pattern", "ACME-1234"),
+                marker("user_literal", "Falcon")
+            )
+        );
+        assert_eq!(report.redactions["user_literal"], 2);
+        assert_eq!(report.redactions["user_pattern"], 1);
+        assert!(report.scanner.is_empty());
+        // Our own markers are never matched, so a second pass changes nothing.
+        let markers = vec![Regex::new(r"[a-z_]+").unwrap()];
+        let again = redact_extra(&redacted, &literals, &[], &mut Report::default());
+        assert_eq!(again, redacted);
+        let only_markers = marker("user_literal", "Falcon");
+        assert!(matches!(
+            redact_extra(&only_markers, &[], &markers, &mut Report::default()),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    /// `prefix` + `body` (30 characters) + the CRC32 of `body` in 6 base62 digits, as GitHub issues
+    /// tokens.
+    fn checksummed(prefix: &str, body: &str) -> String {
+        let mut crc = !0u32;
+        for b in body.bytes() {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        let digits = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut value = !crc;
+        let mut tail = [b'0'; 6];
+        for slot in tail.iter_mut().rev() {
+            *slot = digits[(value % 62) as usize];
+            value /= 62;
+        }
+        format!("{prefix}{body}{}", String::from_utf8_lossy(&tail))
+    }
+
+    #[test]
+    fn github_checksums_are_verified() {
+        // The standard check value of CRC-32/ISO-HDLC.
+        assert_eq!(rules::crc32(b"123456789"), 0xCBF4_3926);
+        let mut leading_zero = false;
+        for seed in 0..200 {
+            let token = checksummed("ghp_", &filler(30, ALNUM, 9500 + seed));
+            assert!(rules::has_valid_checksum(&token), "{token}");
+            leading_zero |= token.as_bytes()[34] == b'0';
+            let mut broken = token.clone().into_bytes();
+            broken[10] = if broken[10] == b'a' { b'b' } else { b'a' };
+            assert!(!rules::has_valid_checksum(
+                &String::from_utf8(broken).unwrap()
+            ));
+        }
+        assert!(leading_zero, "some CRC32 below 62^5 keeps its leading zero");
+        assert!(rules::has_valid_checksum(&checksummed(
+            "npm_",
+            &filler(30, ALNUM, 9600)
+        )));
+        // A valid checksum outranks the placeholder words; an invalid one does not.
+        let body = ["xxxxx", &filler(25, ALNUM, 9700)].concat();
+        let issued = checksummed("ghp_", &body);
+        assert_found("github_token", "GH_TOKEN=", &issued, "\n");
+        let forged = [&issued[..34], "000000"].concat();
+        assert_clean(&format!("GH_TOKEN={forged}\n"));
+    }
+
+    #[test]
+    fn documented_placeholders_are_not_secrets() {
+        for text in [
+            "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "OPENAI_API_KEY=sk-...",
+            "Authorization: Bearer <your-token>",
+            "Authorization: Bearer ${API_TOKEN}",
+            "API_KEY=your_api_key_here",
+            "password: changeme",
+            "SECRET_KEY=$SECRET_KEY",
+            "token: xxxxxxxxxxxxxxxxxxxx",
+            "GH_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}",
+            "token: 3f786850e387550fdab836ed7e6dc881de23001b",
+            "password = getpass.getpass()",
+            "api_key = config.openai.api_key",
+            "pub const IFLA_INET6_TOKEN: _bindgen_ty_5 = _bindgen_ty_5::IFLA_INET6_TOKEN;",
+            "colon2_token: node.colon2_token,",
+            "authorization = self.headers.get(\"authorization\")",
+        ] {
+            assert_clean(text);
+        }
     }
 }

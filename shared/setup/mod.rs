@@ -13,6 +13,7 @@ mod codex;
 mod git_hooks;
 mod hooks_json;
 mod pi;
+mod remote;
 
 use crate::capture::Harness;
 
@@ -103,6 +104,8 @@ pub enum Error {
         product: &'static str,
         file: &'static str,
     },
+    #[error("'{remote}' is not a remote of this repository\nhint: 'git remote -v' lists them; 'git remote add {remote} <url>' adds one")]
+    NoRemote { remote: String },
     #[error("{path} exists and is not git-traces' file; it was left unchanged\nhint: {hint}")]
     Foreign { path: PathBuf, hint: &'static str },
     #[error("cannot resolve {needed_for}: HOME is not set\nhint: set HOME to your home directory, then run the command again")]
@@ -182,6 +185,17 @@ pub fn uninstall_agent(
         Harness::Codex => hooks_json::uninstall(&hooks_json::CODEX, repo, scope, home),
         Harness::Pi => pi::uninstall(repo, scope, home),
     }
+}
+
+/// Adds the refspecs that let plain `git push`/`git fetch` to `remote` carry shared sessions and
+/// notes (and `HEAD`, when the remote had no push refspec, so the branch still goes too).
+pub fn install_remote(repo: &git2::Repository, remote: &str) -> Result<Vec<Wiring>, Error> {
+    remote::install(repo, remote)
+}
+
+/// Removes exactly the refspecs [`install_remote`] added.
+pub fn uninstall_remote(repo: &git2::Repository, remote: &str) -> Result<Vec<Wiring>, Error> {
+    remote::uninstall(repo, remote)
 }
 
 /// Whether each piece of wiring is in place, as `git trace doctor` reports it.
