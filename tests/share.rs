@@ -19,33 +19,14 @@ struct Planted {
 fn github_token() -> String {
     // 30 random-looking characters and the base62 CRC32 tail GitHub appends.
     let body = "R8z2Qv0PXkW3nT7yLm5sJd9HbF1cAe";
-    let mut crc = crc32(body.as_bytes());
     let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut tail = Vec::new();
-    while crc > 0 {
-        tail.push(alphabet[(crc % 62) as usize]);
+    let mut crc = crc32fast::hash(body.as_bytes());
+    let mut tail = [b'0'; 6];
+    for slot in tail.iter_mut().rev() {
+        *slot = alphabet[(crc % 62) as usize];
         crc /= 62;
     }
-    while tail.len() < 6 {
-        tail.push(b'0');
-    }
-    tail.reverse();
-    format!("ghp_{body}{}", String::from_utf8(tail).unwrap())
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    format!("ghp_{body}{}", String::from_utf8_lossy(&tail))
 }
 
 fn planted() -> Planted {
@@ -540,4 +521,34 @@ fn share_withholds_steps_binary_and_oversized_blobs() {
     let out = with_stdin(cmd, &input);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("[REDACTED:github_token:"), "{text}");
+}
+
+/// The review on a terminal: redact more, withhold a step, then share (driven through `script`,
+/// which gives the command a pseudo-terminal).
+#[test]
+fn interactive_review_redacts_more_and_withholds_a_step() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: util-linux `script` is not installed");
+        return;
+    }
+    let repo = wired("s-tty");
+    session_with_secrets(&repo, "s-tty", &planted());
+    let mut cmd = repo.cmd("script");
+    cmd.args(["-q", "-e", "-c", "git trace share s-tty", "/dev/null"]);
+    let out = with_stdin(cmd, b"r\nzephyr-internal\nd\n1\ny\n");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("withheld: step 1") && text.contains("shared s-tty"),
+        "{text}"
+    );
+    let manifest: Value =
+        serde_json::from_str(&repo.git(&["show", "refs/traces/shared/s-tty:manifest.json"]))
+            .unwrap();
+    assert_eq!(manifest["shared"]["withheld_steps"], json!([1]));
+    assert_eq!(manifest["shared"]["user_literals"], 1);
 }

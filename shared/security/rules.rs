@@ -467,23 +467,12 @@ pub(super) fn has_valid_checksum(token: &str) -> bool {
         return false;
     };
     let (random, tail) = body.split_at(30);
-    base62_6(crc32(random.as_bytes())) == tail.as_bytes()
+    checksum_tail(random) == tail.as_bytes()
 }
 
-/// CRC-32/ISO-HDLC (zlib's), bitwise: tokens are 30 bytes, so no table is worth its memory.
-pub(super) fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+/// The 6 base62 digits GitHub appends to a token's 30-character body: its CRC32 (zlib's).
+pub(super) fn checksum_tail(body: &str) -> [u8; 6] {
+    base62_6(crc32fast::hash(body.as_bytes()))
 }
 
 /// `value` as 6 base62 digits (`0-9A-Za-z`), most significant first; 62⁶ > 2³².
