@@ -30,7 +30,7 @@ mod rules;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -134,44 +134,59 @@ impl Report {
 }
 
 struct Compiled {
-    kind: &'static str,
-    tier: Tier,
     regex: Regex,
     /// Whether the pattern narrows the redaction to its `s` group.
     narrowed: bool,
     reject: Option<fn(&str) -> bool>,
 }
 
-/// The rules, compiled once per process: compiling on every hook event would cost more than the scan.
-static COMPILED: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
-    RULES
-        .iter()
-        .map(|rule| {
-            let regex = Regex::new(rule.pattern).expect("built-in rule compiles");
-            let narrowed = regex.capture_names().any(|name| name == Some("s"));
-            Compiled {
-                kind: rule.kind,
-                tier: rule.tier,
-                regex,
-                narrowed,
-                reject: rule.reject,
-            }
-        })
-        .collect()
-});
+/// Each rule, compiled the first time its trigger shows up in a text. A hook is a process of its
+/// own that scans one payload: compiling all the rules for it would cost more than the scan, so
+/// only the rules a payload may match are ever compiled.
+static COMPILED: LazyLock<Vec<OnceLock<Compiled>>> =
+    LazyLock::new(|| RULES.iter().map(|_| OnceLock::new()).collect());
 
-/// Per tier, the alternation of its rules' triggers. Nearly every text has no candidate at all; for
-/// those, this one search and the fallback's byte-table pass are the whole cost of the scan.
-static PREFILTERS: LazyLock<[Regex; 2]> =
-    LazyLock::new(|| [prefilter(Tier::Capture), prefilter(Tier::Egress)]);
+fn compiled(rank: usize) -> &'static Compiled {
+    COMPILED[rank].get_or_init(|| {
+        let rule = &RULES[rank];
+        let regex = Regex::new(rule.pattern).expect("built-in rule compiles");
+        let narrowed = regex.capture_names().any(|name| name == Some("s"));
+        Compiled {
+            regex,
+            narrowed,
+            reject: rule.reject,
+        }
+    })
+}
 
-fn prefilter(tier: Tier) -> Regex {
+/// The alternation of every rule's trigger. Nearly every text has no candidate at all; for those,
+/// this one search and the fallback's byte-table pass are the whole cost of the scan.
+static PREFILTER: LazyLock<Regex> = LazyLock::new(|| {
     let alternation: Vec<String> = RULES
         .iter()
-        .filter(|rule| rule.tier <= tier)
         .map(|rule| format!("(?:{})", rule.trigger))
         .collect();
     Regex::new(&alternation.join("|")).expect("built-in prefilter compiles")
+});
+
+/// Each trigger on its own, for the texts the prefilter lets through: which of them occur says
+/// which rules to run, and so to compile. (Triggers are short literals; all of them compile in
+/// less time than one rule.)
+static TRIGGERS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|rule| Regex::new(rule.trigger).expect("built-in trigger compiles"))
+        .collect()
+});
+
+/// The ranks of the rules whose trigger occurs in `text`, in order.
+fn candidates(text: &str) -> Vec<usize> {
+    if !PREFILTER.is_match(text) {
+        return Vec::new();
+    }
+    (0..RULES.len())
+        .filter(|&rank| TRIGGERS[rank].is_match(text))
+        .collect()
 }
 
 /// Ranks of findings, which double as indices into [`kind_of`]: the rules first, in their order,
@@ -181,7 +196,7 @@ const FALLBACK_RANK: usize = PERSONAL_RANK + personal::KINDS.len();
 
 fn kind_of(rank: usize) -> &'static str {
     match rank {
-        rank if rank < PERSONAL_RANK => COMPILED[rank].kind,
+        rank if rank < PERSONAL_RANK => RULES[rank].kind,
         rank if rank < FALLBACK_RANK => personal::KINDS[rank - PERSONAL_RANK],
         _ => rules::HIGH_ENTROPY,
     }
@@ -226,17 +241,15 @@ fn spans(text: &str, tier: Tier) -> Vec<Span> {
     let mut found: Vec<(usize, usize, usize)> = Vec::new();
     // Matches a rule rejected as placeholders: the fallback must not find their pieces either.
     let mut allowed: Vec<(usize, usize)> = Vec::new();
-    if PREFILTERS[tier as usize].is_match(text) {
-        for (rank, rule) in COMPILED.iter().enumerate() {
-            if rule.tier <= tier {
-                rule_matches(rule, text, &mut |start, end, kept| {
-                    if kept {
-                        found.push((start, end, rank));
-                    } else {
-                        allowed.push((start, end));
-                    }
-                });
-            }
+    for rank in candidates(text) {
+        if RULES[rank].tier <= tier {
+            rule_matches(compiled(rank), text, &mut |start, end, kept| {
+                if kept {
+                    found.push((start, end, rank));
+                } else {
+                    allowed.push((start, end));
+                }
+            });
         }
     }
     if tier == Tier::Egress {
