@@ -552,3 +552,68 @@ fn interactive_review_redacts_more_and_withholds_a_step() {
     assert_eq!(manifest["shared"]["withheld_steps"], json!([1]));
     assert_eq!(manifest["shared"]["user_literals"], 1);
 }
+
+/// One labelled example of every kind in the scanner's corpus, printed by a session's commands
+/// (each in its own context line, as the corpus has it): after share and push, none is in any
+/// object of the remote, and the capture-tier ones are in no local object either.
+#[test]
+fn no_kind_of_planted_secret_reaches_the_remote() {
+    let corpus = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/secrets/corpus.jsonl"),
+    )
+    .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut planted: Vec<(String, String, String)> = Vec::new();
+    for line in corpus.lines() {
+        let row: Value = serde_json::from_str(line).unwrap();
+        let Some(kind) = row["kind"].as_str() else {
+            continue;
+        };
+        if seen.insert(format!("{kind}/{}", row["tier"])) {
+            planted.push((
+                kind.to_string(),
+                row["tier"].as_str().unwrap().to_string(),
+                row["text"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert!(planted.len() >= 30, "{} kinds", planted.len());
+    let repo = wired("s-every");
+    for (n, (_, _, text)) in planted.iter().enumerate() {
+        bash(&repo, "s-every", &repo.root, &format!("k{n}"), "true", text);
+    }
+    repo.hook(
+        "SessionEnd",
+        &payload(
+            "s-every",
+            &repo.root,
+            "SessionEnd",
+            json!({"reason": "other"}),
+        ),
+    );
+    let remote = bare_remote(&repo);
+    repo.trace(&["share", "s-every", "--yes"]);
+    repo.trace(&["push", "origin"]);
+    let local = everything(&repo.root);
+    let there = everything(&remote);
+    let secret_of = |text: &str| -> String {
+        let rows: Vec<Value> = corpus
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        rows.iter().find(|r| r["text"] == text).unwrap()["secret"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for (kind, tier, text) in &planted {
+        let secret = secret_of(text);
+        assert!(
+            !contains(&there, &secret),
+            "{kind} ({tier}) reached the remote: {secret}"
+        );
+        if tier == "capture" {
+            assert!(!contains(&local, &secret), "{kind} captured: {secret}");
+        }
+    }
+}
