@@ -85,9 +85,11 @@ pub fn rescan(repo: &Repository, session: &str) -> store::Result<Rescanned> {
     bucket.set_json("manifest.json", &manifest, true);
     bucket.relist();
     let tree = repo.find_tree(bucket.write_tree(repo)?)?;
-    let old = repo.find_commit(seal)?;
     // Only the trail: the earlier seals hold what was just removed.
-    let trail_tip = old.parent_id(1).ok().and_then(|p| repo.find_commit(p).ok());
+    let trail_tip = repo
+        .refname_to_id(&store::trail_ref(session))
+        .ok()
+        .and_then(|tip| repo.find_commit(tip).ok());
     let parents: Vec<&git2::Commit<'_>> = trail_tip.iter().collect();
     let sig = git2::Signature::now("git-traces", "git-traces@localhost")?;
     let message = format!(
