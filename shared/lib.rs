@@ -9,6 +9,7 @@ pub mod cli;
 pub mod ctx;
 pub mod doctor;
 pub mod explain;
+pub mod export;
 pub mod model;
 pub mod read;
 pub mod render;

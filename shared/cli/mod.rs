@@ -5,6 +5,7 @@
 //! nothing found, 2 usage (clap), 255 bug; a closed pipe on stdout exits quietly.
 
 pub mod ctx;
+pub mod export;
 mod pager;
 pub mod share;
 pub mod trace;

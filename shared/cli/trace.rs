@@ -43,6 +43,7 @@ pub enum Command {
     Fetch(super::share::FetchArgs),
     Forget(super::share::ForgetArgs),
     Rescan(super::share::RescanArgs),
+    Export(super::export::ExportArgs),
     Hook(HookArgs),
 }
 
@@ -383,6 +384,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Fetch(args) => super::share::fetch_cmd(args, out),
         Command::Forget(args) => super::share::forget_cmd(args, out),
         Command::Rescan(args) => super::share::rescan_cmd(args, out),
+        Command::Export(args) => super::export::run(args, out),
     }
 }
 
