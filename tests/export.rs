@@ -35,6 +35,10 @@ fn jsonl_is_the_header_then_every_step() {
     let trace = repo.show_json(SESSION);
     let steps = trace["steps"].as_array().unwrap();
     assert_eq!(lines.len(), steps.len() + 1);
+    // `git trace <id>[:<step>]` is `git trace show`.
+    for address in [&SESSION[..6], &format!("{}:3", &SESSION[..6])] {
+        assert_eq!(repo.trace(&[address]), repo.trace(&["show", address]));
+    }
     for (line, step) in lines[1..].iter().zip(steps) {
         let mut line = line.clone();
         line.as_object_mut().unwrap().remove("type");

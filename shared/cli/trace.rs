@@ -45,6 +45,9 @@ pub enum Command {
     Rescan(super::share::RescanArgs),
     Export(super::export::ExportArgs),
     Hook(HookArgs),
+    /// `git trace <id>[:<step>]`: the same as `git trace show <id>[:<step>]`.
+    #[command(external_subcommand)]
+    External(Vec<String>),
 }
 
 /// Wire git hooks and an agent's hooks for this repository
@@ -276,6 +279,7 @@ impl Cli {
         match &self.command {
             Command::List(a) => !a.json,
             Command::Show(a) => !a.json,
+            Command::External(_) => true,
             _ => false,
         }
     }
@@ -354,28 +358,22 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Show(args) => {
-            let repo = super::open_repo()?;
-            seal_pending(&repo);
-            let addr = read::resolve(&repo, &args.address)?;
-            let trace = read::load_trace(&repo, &addr.session)?;
-            match addr.step {
-                None if args.json => render::json_pretty(out, &trace)?,
-                None => render::trace(out, &trace)?,
-                Some(i) => {
-                    let step = read::step(&trace, i)?;
-                    if args.json {
-                        render::json_pretty(out, step)?;
-                    } else {
-                        let patch = match &step.snapshot {
-                            Some(s) => Some(super::trail::snapshot_patch(&repo, s)?),
-                            None => None,
-                        };
-                        render::step(out, &trace.id, step, patch.as_deref())?;
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+        Command::Show(args) => show(args, out),
+        Command::External(words) => {
+            // `git trace 3f9a` and `git trace 3f9a:12`: `show` without the word.
+            let [address] = &words[..] else {
+                anyhow::bail!(
+                    "'{}' is not a git trace command\nhint: 'git trace --help' lists them; 'git trace <id>[:<step>]' shows a session",
+                    words.join(" ")
+                );
+            };
+            show(
+                ShowArgs {
+                    address: address.clone(),
+                    json: false,
+                },
+                out,
+            )
         }
         Command::Import(args) => import(args, out),
         Command::Redact(args) => super::share::redact(args, out),
@@ -386,6 +384,30 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Rescan(args) => super::share::rescan_cmd(args, out),
         Command::Export(args) => super::export::run(args, out),
     }
+}
+
+fn show(args: ShowArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let repo = super::open_repo()?;
+    seal_pending(&repo);
+    let addr = read::resolve(&repo, &args.address)?;
+    let trace = read::load_trace(&repo, &addr.session)?;
+    match addr.step {
+        None if args.json => render::json_pretty(out, &trace)?,
+        None => render::trace(out, &trace)?,
+        Some(i) => {
+            let step = read::step(&trace, i)?;
+            if args.json {
+                render::json_pretty(out, step)?;
+            } else {
+                let patch = match &step.snapshot {
+                    Some(s) => Some(super::trail::snapshot_patch(&repo, s)?),
+                    None => None,
+                };
+                render::step(out, &trace.id, step, patch.as_deref())?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn import(args: ImportArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
