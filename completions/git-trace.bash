@@ -19,6 +19,9 @@ _git__trace() {
             git__trace,doctor)
                 cmd="git__trace__subcmd__doctor"
                 ;;
+            git__trace,export)
+                cmd="git__trace__subcmd__export"
+                ;;
             git__trace,fetch)
                 cmd="git__trace__subcmd__fetch"
                 ;;
@@ -40,8 +43,14 @@ _git__trace() {
             git__trace,list)
                 cmd="git__trace__subcmd__list"
                 ;;
+            git__trace,map)
+                cmd="git__trace__subcmd__map"
+                ;;
             git__trace,push)
                 cmd="git__trace__subcmd__push"
+                ;;
+            git__trace,query)
+                cmd="git__trace__subcmd__query"
                 ;;
             git__trace,redact)
                 cmd="git__trace__subcmd__redact"
@@ -55,11 +64,17 @@ _git__trace() {
             git__trace,show)
                 cmd="git__trace__subcmd__show"
                 ;;
+            git__trace,stats)
+                cmd="git__trace__subcmd__stats"
+                ;;
             git__trace,uninstall)
                 cmd="git__trace__subcmd__uninstall"
                 ;;
             git__trace__subcmd__help,doctor)
                 cmd="git__trace__subcmd__help__subcmd__doctor"
+                ;;
+            git__trace__subcmd__help,export)
+                cmd="git__trace__subcmd__help__subcmd__export"
                 ;;
             git__trace__subcmd__help,fetch)
                 cmd="git__trace__subcmd__help__subcmd__fetch"
@@ -82,8 +97,14 @@ _git__trace() {
             git__trace__subcmd__help,list)
                 cmd="git__trace__subcmd__help__subcmd__list"
                 ;;
+            git__trace__subcmd__help,map)
+                cmd="git__trace__subcmd__help__subcmd__map"
+                ;;
             git__trace__subcmd__help,push)
                 cmd="git__trace__subcmd__help__subcmd__push"
+                ;;
+            git__trace__subcmd__help,query)
+                cmd="git__trace__subcmd__help__subcmd__query"
                 ;;
             git__trace__subcmd__help,redact)
                 cmd="git__trace__subcmd__help__subcmd__redact"
@@ -97,6 +118,9 @@ _git__trace() {
             git__trace__subcmd__help,show)
                 cmd="git__trace__subcmd__help__subcmd__show"
                 ;;
+            git__trace__subcmd__help,stats)
+                cmd="git__trace__subcmd__help__subcmd__stats"
+                ;;
             git__trace__subcmd__help,uninstall)
                 cmd="git__trace__subcmd__help__subcmd__uninstall"
                 ;;
@@ -107,7 +131,7 @@ _git__trace() {
 
     case "${cmd}" in
         git__trace)
-            opts="-h -V --help --version init uninstall doctor list show import redact share push fetch forget rescan hook help"
+            opts="-h -V --help --version init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -127,6 +151,32 @@ _git__trace() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__export)
+            opts="-o -h -V --format --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "jsonl atif agent-trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -167,7 +217,7 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__help)
-            opts="init uninstall doctor list show import redact share push fetch forget rescan hook help"
+            opts="init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,6 +231,20 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -292,7 +356,35 @@ _git__trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__trace__subcmd__help__subcmd__map)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__trace__subcmd__help__subcmd__push)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__query)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -349,6 +441,20 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -452,6 +558,36 @@ _git__trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__trace__subcmd__map)
+            opts="-o -h -V --bursts --gap --format --json --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json html" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__trace__subcmd__push)
             opts="-h -V --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -459,6 +595,56 @@ _git__trace() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__query)
+            opts="-n -h -V --since --until --harness --model --file --state --commit --limit --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --harness)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -W "never_committed lost reverted alive_on_path alive_moved alive_transformed partially_preserved repaired unknown" -- "${cur}"))
+                    return 0
+                    ;;
+                --commit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -531,6 +717,28 @@ _git__trace() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__stats)
+            opts="-h -V --since --until --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

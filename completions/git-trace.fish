@@ -31,6 +31,9 @@ complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "uninstall" -d '
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "doctor" -d 'Say what is wired and whether the evidence store is healthy'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "list" -d 'List the sessions captured in this repository, newest first'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "show" -d 'Show a session step by step, or one step in full'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "query" -d 'Find the sessions that worked on something, best first, with their matching steps'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "map" -d 'Map a session as bursts of work: intent, files, patches, their survival, commits'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "stats" -d 'Count sessions, steps, tokens and lines written vs alive over a time range'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "import" -d 'Import harness session files (backfill)'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "redact" -d 'Redact secrets from standard input (the scanner as a filter)'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "share" -d 'Review a session and share a redacted copy of it'
@@ -38,6 +41,7 @@ complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "push" -d 'Send 
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "fetch" -d 'Bring shared sessions and notes from a remote'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "forget" -d 'Remove a session from this clone (and a remote)'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "rescan" -d 'Re-run today\'s capture rules over stored sessions'
+complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "export" -d 'Export a session in an interchange format'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "hook" -d 'Record one agent hook event (called by the agent, not by you)'
 complete -c git-trace -n "__fish_git_trace_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c git-trace -n "__fish_git_trace_using_subcommand init" -l agent -d 'The agent whose hooks to wire' -r -f -a "claude\t''
@@ -67,6 +71,39 @@ complete -c git-trace -n "__fish_git_trace_using_subcommand list" -s V -l versio
 complete -c git-trace -n "__fish_git_trace_using_subcommand show" -l json -d 'Print JSON: the whole trace (id, harness, steps[]) or the one step'
 complete -c git-trace -n "__fish_git_trace_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand show" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -l since -d 'Only sessions started within this span (30d, 12h, 2w) or on or after this date (YYYY-MM-DD, UTC)' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -l until -d 'Only sessions started before this span ago, or on or before this date (YYYY-MM-DD, UTC)' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -l harness -d 'Only sessions of this harness (claude, codex, pi)' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -l model -d 'Only sessions that used a model whose name contains this (opus, gpt-5)' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -l file -d 'Only sessions with a step naming this path (repository-relative), or a path under it' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -l state -d 'Only sessions with at least one patch in this survival state against HEAD (see `git trail track`)' -r -f -a "never_committed\t''
+lost\t''
+reverted\t''
+alive_on_path\t''
+alive_moved\t''
+alive_transformed\t''
+partially_preserved\t''
+repaired\t''
+unknown\t''"
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -l commit -d 'Only sessions anchored on this commit' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -s n -l limit -d 'Show at most this many sessions' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -l json -d 'Print a JSON array of sessions (id, harness, started_at, score, prompt, steps[]: address, index, kind, summary)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand query" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand map" -l gap -d 'The idle gap that opens a new burst (10m, 1h, 90s)' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand map" -l format -d 'Output format' -r -f -a "text\t''
+json\t''
+html\t'One self-contained page (inline CSS and SVG)'"
+complete -c git-trace -n "__fish_git_trace_using_subcommand map" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c git-trace -n "__fish_git_trace_using_subcommand map" -l bursts -d 'Show the session as bursts (the text and JSON forms are always by burst)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand map" -l json -d 'Print JSON (schema git-traces/map@1); the same as --format json'
+complete -c git-trace -n "__fish_git_trace_using_subcommand map" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand map" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand stats" -l since -d 'Only sessions started at or after this time' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand stats" -l until -d 'Only sessions started before this time' -r
+complete -c git-trace -n "__fish_git_trace_using_subcommand stats" -l json -d 'Print JSON (schema git-traces/stats@1)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l since -d 'With --all: only files modified within this span (30d, 12h, 2w, 90m)' -r
 complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l dir -d 'With --all: look for session files under this directory instead of the harness\'s default (needs a harness)' -r -F
 complete -c git-trace -n "__fish_git_trace_using_subcommand import" -l moved-from -d 'The repository was moved since the session ran: paths under this old location are paths of this repository' -r -F
@@ -98,19 +135,29 @@ complete -c git-trace -n "__fish_git_trace_using_subcommand forget" -s V -l vers
 complete -c git-trace -n "__fish_git_trace_using_subcommand rescan" -l json
 complete -c git-trace -n "__fish_git_trace_using_subcommand rescan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand rescan" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand export" -l format -d 'The format' -r -f -a "jsonl\t''
+atif\t''
+agent-trace\t''"
+complete -c git-trace -n "__fish_git_trace_using_subcommand export" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c git-trace -n "__fish_git_trace_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-trace -n "__fish_git_trace_using_subcommand export" -s V -l version -d 'Print version'
 complete -c git-trace -n "__fish_git_trace_using_subcommand hook" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand hook" -s V -l version -d 'Print version'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "init" -d 'Wire git hooks and an agent\'s hooks for this repository'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "uninstall" -d 'Remove exactly what `git trace init` added'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "doctor" -d 'Say what is wired and whether the evidence store is healthy'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "list" -d 'List the sessions captured in this repository, newest first'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "show" -d 'Show a session step by step, or one step in full'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "import" -d 'Import harness session files (backfill)'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "redact" -d 'Redact secrets from standard input (the scanner as a filter)'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "share" -d 'Review a session and share a redacted copy of it'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "push" -d 'Send shared sessions and notes to a remote'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "fetch" -d 'Bring shared sessions and notes from a remote'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "forget" -d 'Remove a session from this clone (and a remote)'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "rescan" -d 'Re-run today\'s capture rules over stored sessions'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "hook" -d 'Record one agent hook event (called by the agent, not by you)'
-complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show import redact share push fetch forget rescan hook help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "init" -d 'Wire git hooks and an agent\'s hooks for this repository'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "uninstall" -d 'Remove exactly what `git trace init` added'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "doctor" -d 'Say what is wired and whether the evidence store is healthy'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "list" -d 'List the sessions captured in this repository, newest first'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "show" -d 'Show a session step by step, or one step in full'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "query" -d 'Find the sessions that worked on something, best first, with their matching steps'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "map" -d 'Map a session as bursts of work: intent, files, patches, their survival, commits'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "stats" -d 'Count sessions, steps, tokens and lines written vs alive over a time range'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "import" -d 'Import harness session files (backfill)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "redact" -d 'Redact secrets from standard input (the scanner as a filter)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "share" -d 'Review a session and share a redacted copy of it'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "push" -d 'Send shared sessions and notes to a remote'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "fetch" -d 'Bring shared sessions and notes from a remote'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "forget" -d 'Remove a session from this clone (and a remote)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "rescan" -d 'Re-run today\'s capture rules over stored sessions'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "export" -d 'Export a session in an interchange format'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "hook" -d 'Record one agent hook event (called by the agent, not by you)'
+complete -c git-trace -n "__fish_git_trace_using_subcommand help; and not __fish_seen_subcommand_from init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

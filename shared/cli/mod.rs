@@ -6,8 +6,11 @@
 
 pub mod ctx;
 pub mod export;
+pub mod map;
 mod pager;
+pub mod query;
 pub mod share;
+pub mod stats;
 pub mod trace;
 pub mod trail;
 

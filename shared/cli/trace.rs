@@ -36,6 +36,9 @@ pub enum Command {
     Doctor(DoctorArgs),
     List(ListArgs),
     Show(ShowArgs),
+    Query(super::query::QueryArgs),
+    Map(super::map::MapArgs),
+    Stats(super::stats::StatsArgs),
     Import(ImportArgs),
     Redact(super::share::RedactArgs),
     Share(super::share::ShareArgs),
@@ -280,6 +283,11 @@ impl Cli {
             Command::List(a) => !a.json,
             Command::Show(a) => !a.json,
             Command::External(_) => true,
+            Command::Query(a) => !a.json,
+            Command::Map(a) => {
+                !a.json && a.output.is_none() && a.format == super::map::MapFormat::Text
+            }
+            Command::Stats(a) => !a.json,
             _ => false,
         }
     }
@@ -375,6 +383,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                 out,
             )
         }
+        Command::Query(args) => super::query::run(args, out),
+        Command::Map(args) => super::map::run(args, out),
+        Command::Stats(args) => super::stats::run(args, out),
         Command::Import(args) => import(args, out),
         Command::Redact(args) => super::share::redact(args, out),
         Command::Share(args) => super::share::share_cmd(args, out),

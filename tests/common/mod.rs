@@ -2,6 +2,7 @@
 //! with the environment pinned (jj's and git-branchless's hygiene) so runs are repeatable.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod lab;
 
 use serde_json::Value;
