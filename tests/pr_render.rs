@@ -6,8 +6,6 @@ mod common;
 
 use common::{edit, start, write, TestRepo};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const S1: &str = "b1b1b1b1-0000-4000-8000-000000000001";
 const S2: &str = "b2b2b2b2-0000-4000-8000-000000000002";
@@ -408,64 +406,13 @@ fn html_is_one_escaped_self_contained_page_and_o_writes_it_to_a_file() {
     assert_eq!(leftovers, [std::ffi::OsString::from("pr.html")]);
 }
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn chromium(profile: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new("timeout")
-        .arg("120")
-        .arg(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-quic",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn screenshot(html: &Path, png: &Path) -> u64 {
-    let profile = tempfile::tempdir().unwrap();
-    let _ = std::fs::remove_file(png);
-    chromium(
-        profile.path(),
-        &[
-            &format!("--screenshot={}", png.display()),
-            "--window-size=1280,2000",
-            &format!("file://{}", html.display()),
-        ],
-    );
-    std::fs::metadata(png)
-        .unwrap_or_else(|e| panic!("no screenshot at {}: {e}", png.display()))
-        .len()
-}
-
 #[test]
 fn chromium_renders_the_page_without_console_errors() {
-    if !Path::new(CHROMIUM).exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{CHROMIUM} is missing; CI must install it (apt-get install chromium)"
-        );
-        eprintln!("skipping: {CHROMIUM} not found (apt-get install chromium)");
+    if !common::browser::available() {
         return;
     }
     let repo = branch();
-    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
+    let artifacts = common::browser::artifacts();
     let html = artifacts.join("pr-render.html");
     let png = artifacts.join("pr-render.png");
     repo.trail(&[
@@ -482,33 +429,19 @@ fn chromium_renders_the_page_without_console_errors() {
     let scratch = tempfile::tempdir().unwrap();
     let blank = scratch.path().join("blank.html");
     std::fs::write(&blank, "<!doctype html><title>blank</title>").unwrap();
-    let blank_size = screenshot(&blank, &scratch.path().join("blank.png"));
-    let size = screenshot(&html, &png);
+    let blank_size =
+        common::browser::screenshot(&blank, &scratch.path().join("blank.png"), 1280, 2000);
+    let size = common::browser::screenshot(&html, &png, 1280, 2000);
     assert!(
         size > blank_size * 4,
         "{} is {size} bytes, a blank page {blank_size}",
         png.display()
     );
 
-    let profile = tempfile::tempdir().unwrap();
-    let out = chromium(
-        profile.path(),
-        &[
-            "--enable-logging=stderr",
-            "--v=0",
-            "--dump-dom",
-            &format!("file://{}", html.display()),
-        ],
-    );
-    let dom = String::from_utf8(out.stdout).unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (dom, errors) = common::browser::dom(&html);
     let md = repo.trail(&["blame", "pr", "render", "main..feature"]);
     let header = md.lines().next().unwrap().trim_matches('*');
     assert!(dom.contains(header), "{header:?} not in the DOM:\n{dom}");
     assert!(dom.contains("Escape &lt;script&gt; tags"), "{dom}");
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains("Uncaught") || l.to_lowercase().contains("console"))
-        .collect();
     assert!(errors.is_empty(), "console errors:\n{}", errors.join("\n"));
 }
