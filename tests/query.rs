@@ -311,3 +311,59 @@ fn git_trace_query_prints_bounded_ranked_hits() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("rebuilding"), "{stderr}");
 }
+
+/// `git trace list` keeps rows in `.git/traces/cache/list.json` by bucket commit: a changed,
+/// removed or damaged entry never shows stale data.
+#[test]
+fn the_list_cache_follows_sessions_and_survives_damage() {
+    let repo = corpus();
+    let cache = repo.traces_dir().join("cache/list.json");
+    let prompts = |repo: &TestRepo| -> Vec<String> {
+        let json: serde_json::Value =
+            serde_json::from_str(&repo.trace(&["list", "--json"])).unwrap();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{} {}", &r["id"].as_str().unwrap()[..7], r["prompt"]))
+            .collect()
+    };
+    let first = prompts(&repo);
+    assert_eq!(first.len(), 4);
+    assert!(cache.exists(), "written on first use");
+    // Rows are trusted only under the bucket commit they were read from.
+    let forged = std::fs::read_to_string(&cache)
+        .unwrap()
+        .replace("invoice rounding", "forged rounding");
+    std::fs::write(&cache, &forged).unwrap();
+    let trusted = prompts(&repo);
+    assert!(
+        trusted.iter().filter(|r| r.contains("forged")).count() == 2,
+        "same commits: the cache is used, {trusted:?}"
+    );
+    let seal = repo.git(&["rev-parse", &format!("refs/traces/sessions/{}", id(4))]);
+    let parent = repo.git(&["rev-parse", &format!("{}^{{tree}}", seal.trim())]);
+    let moved = repo.git(&["commit-tree", parent.trim(), "-m", "reseal"]);
+    repo.git(&[
+        "update-ref",
+        &format!("refs/traces/sessions/{}", id(4)),
+        moved.trim(),
+    ]);
+    let reread = prompts(&repo);
+    assert!(
+        reread
+            .iter()
+            .any(|r| r.starts_with("4ab4cde") && r.contains("invoice rounding")),
+        "{reread:?}"
+    );
+    // A removed session leaves the list; a damaged cache is rebuilt silently.
+    repo.git(&[
+        "update-ref",
+        "-d",
+        &format!("refs/traces/sessions/{}", id(1)),
+    ]);
+    assert_eq!(prompts(&repo).len(), 3);
+    std::fs::write(&cache, b"{not json").unwrap();
+    assert_eq!(prompts(&repo).len(), 3);
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(prompts(&repo).len(), 3);
+}

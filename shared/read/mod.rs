@@ -8,6 +8,7 @@ use crate::model::{Step, Trace};
 use crate::store::{self, Traces};
 use git2::Repository;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Errors the read commands report to the user.
 #[derive(Debug, thiserror::Error)]
@@ -72,11 +73,7 @@ pub struct Address {
 /// Every session this clone can read, sorted: its own sealed sessions, and the shared copies it
 /// made or fetched (`refs/traces/shared/*`).
 pub fn session_ids(repo: &Repository) -> Result<Vec<String>, Error> {
-    let mut ids = store::session_ids(repo)?;
-    ids.extend(crate::share::shared_ids(repo).unwrap_or_default());
-    ids.sort();
-    ids.dedup();
-    Ok(ids)
+    Ok(bucket_commits(repo)?.into_keys().collect())
 }
 
 /// The commit holding a session's bucket: its private seal, else its shared copy.
@@ -164,7 +161,7 @@ pub fn step(trace: &Trace, index: u64) -> Result<&Step, Error> {
 
 /// A row of `git trace list` (JSON contract: `id`, `harness`, `started_at`, `ended_at`, `steps`,
 /// `files_changed`, `prompt` are always present).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SessionSummary {
     pub id: String,
     pub harness: String,
@@ -179,39 +176,90 @@ pub struct SessionSummary {
     pub unknown_records: u64,
 }
 
-/// Every sealed session, newest first, read from the small `manifest.json` of each bucket.
+/// Every readable session and the commit holding its bucket: its private seal, else its shared
+/// copy. One pass over each ref namespace: looking ids up one by one costs more at 10,000.
+fn bucket_commits(repo: &Repository) -> Result<BTreeMap<String, git2::Oid>, Error> {
+    let mut out = BTreeMap::new();
+    for prefix in [crate::share::SHARED_PREFIX, store::SESSIONS_PREFIX] {
+        for r in repo.references_glob(&format!("{prefix}*"))? {
+            let r = r?;
+            if let (Some(name), Some(oid)) = (r.name(), r.target()) {
+                // Private seals come second and win.
+                out.insert(name.trim_start_matches(prefix).to_string(), oid);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `.git/traces/cache/list.json`: each session's row by the bucket commit it was read from, so
+/// listing 10,000 sessions reads only the manifests that changed.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct ListCache {
+    rows: BTreeMap<String, (String, SessionSummary)>,
+}
+
+const LIST_CACHE: &str = "list.json";
+
+/// Every session, newest first, read from the small `manifest.json` of each bucket (or from the
+/// cache, for buckets unchanged since it was written).
 pub fn list(repo: &Repository) -> Result<Vec<SessionSummary>, Error> {
+    let traces = store::Traces::of(repo);
+    let cache: ListCache = std::fs::read(traces.dir.join("cache").join(LIST_CACHE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let mut fresh = ListCache::default();
+    let mut changed = false;
     let mut out = Vec::new();
-    for id in session_ids(repo)? {
-        let Some(seal) = bucket_commit(repo, &id)? else {
-            continue;
+    for (id, seal) in bucket_commits(repo)? {
+        let key = seal.to_string();
+        let row = match cache.rows.get(&id) {
+            Some((cached, row)) if *cached == key => row.clone(),
+            _ => {
+                changed = true;
+                summary(repo, &id, seal)?
+            }
         };
-        let manifest: Value = store::read_member(repo, seal, "manifest.json")?
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or(Value::Null);
-        let s = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
-        out.push(SessionSummary {
-            id: id.clone(),
-            harness: s("harness"),
-            started_at: s("started_at"),
-            ended_at: s("ended_at"),
-            steps: manifest["counts"]["steps"].as_u64().unwrap_or(0),
-            files_changed: manifest["counts"]["files_changed"].as_u64().unwrap_or(0),
-            unknown_records: manifest["counts"]["unknown_records"].as_u64().unwrap_or(0),
-            prompt: manifest["prompt"].as_str().map(str::to_string),
-            models: manifest["models"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|m| m.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            snapshots: manifest["counts"]["snapshots"].as_u64().unwrap_or(0),
-        });
+        fresh.rows.insert(id, (key, row.clone()));
+        out.push(row);
+    }
+    if changed || fresh.rows.len() != cache.rows.len() {
+        store::write_cache(
+            &traces,
+            LIST_CACHE,
+            &serde_json::to_vec(&fresh).expect("json"),
+        );
     }
     out.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(a.id.cmp(&b.id)));
     Ok(out)
+}
+
+fn summary(repo: &Repository, id: &str, seal: git2::Oid) -> Result<SessionSummary, Error> {
+    let manifest: Value = store::read_member(repo, seal, "manifest.json")?
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    let s = |k: &str| manifest[k].as_str().unwrap_or_default().to_string();
+    let count = |k: &str| manifest["counts"][k].as_u64().unwrap_or(0);
+    Ok(SessionSummary {
+        id: id.to_string(),
+        harness: s("harness"),
+        started_at: s("started_at"),
+        ended_at: s("ended_at"),
+        steps: count("steps"),
+        files_changed: count("files_changed"),
+        unknown_records: count("unknown_records"),
+        prompt: manifest["prompt"].as_str().map(str::to_string),
+        models: manifest["models"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        snapshots: count("snapshots"),
+    })
 }
 
 /// Whether this repository has any evidence store at all.
