@@ -1,16 +1,16 @@
 //! `git trace stats`: counts and sums over the sessions started in a time range.
 //!
 //! Everything but the line counts comes from each bucket's small `manifest.json` (steps by kind,
-//! token usage summed from the transcript, models, harness), so stats over thousands of sessions
-//! never parse a trace. Lines written and alive come from [`crate::track`] against `HEAD`: the
+//! token usage summed from the transcript, models, harness) through `git trace list`'s cache, so
+//! stats over thousands of sessions never parse a trace. Lines written and alive come from [`crate::track`] against `HEAD`: the
 //! lines the sessions' patches added (counted ones only, as track counts them) and how many of
 //! them are in `HEAD` today.
 
 use crate::explain::wall_seconds;
-use crate::{read, store, track};
+use crate::read::{self, SessionSummary};
+use crate::{store, track};
 use git2::Repository;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Schema of `git trace stats --json`.
@@ -99,45 +99,27 @@ fn in_range(range: &Range, started_at: &str) -> bool {
         && range.until.as_deref().is_none_or(|u| t < epoch_seconds(u))
 }
 
-/// One session's manifest, as far as stats needs it.
-struct Counted {
-    id: String,
-    harness: String,
-    manifest: Value,
-}
-
 /// Computes the stats over the sessions started in `range`.
 pub fn compute(repo: &Repository, range: Range) -> anyhow::Result<Stats> {
-    let mut sessions = Vec::new();
-    for id in read::session_ids(repo)? {
-        let Some(seal) = read::bucket_commit(repo, &id)? else {
-            continue;
-        };
-        let manifest: Value = store::read_member(repo, seal, "manifest.json")?
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or(Value::Null);
-        if in_range(&range, manifest["started_at"].as_str().unwrap_or_default()) {
-            let harness = manifest["harness"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_string();
-            sessions.push(Counted {
-                id,
-                harness,
-                manifest,
-            });
-        }
-    }
+    let sessions: Vec<SessionSummary> = read::list(repo)?
+        .into_iter()
+        .filter(|s| in_range(&range, &s.started_at))
+        .collect();
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let lines = lines_by_session(repo, &sessions, head.as_ref().map(|h| h.id()))?;
     let mut total = Sums::default();
     let mut by_harness: BTreeMap<String, Sums> = BTreeMap::new();
     for s in &sessions {
         let (written, alive) = lines.get(&s.id).copied().unwrap_or_default();
-        add(&mut total, &s.manifest, written, alive);
+        add(&mut total, s, written, alive);
+        let harness = if s.harness.is_empty() {
+            "unknown"
+        } else {
+            &s.harness
+        };
         add(
-            by_harness.entry(s.harness.clone()).or_default(),
-            &s.manifest,
+            by_harness.entry(harness.to_string()).or_default(),
+            s,
             written,
             alive,
         );
@@ -154,7 +136,7 @@ pub fn compute(repo: &Repository, range: Range) -> anyhow::Result<Stats> {
 /// (lines written, lines alive) per session, from survival against `head`; empty without one.
 fn lines_by_session(
     repo: &Repository,
-    sessions: &[Counted],
+    sessions: &[SessionSummary],
     head: Option<git2::Oid>,
 ) -> anyhow::Result<BTreeMap<String, (usize, usize)>> {
     let Some(head) = head else {
@@ -167,27 +149,22 @@ fn lines_by_session(
         .collect())
 }
 
-fn add(sums: &mut Sums, manifest: &Value, written: usize, alive: usize) {
+fn add(sums: &mut Sums, session: &SessionSummary, written: usize, alive: usize) {
     sums.sessions += 1;
-    sums.steps += manifest["counts"]["steps"].as_u64().unwrap_or(0);
-    add_numbers(&mut sums.by_kind, &manifest["counts"]["by_kind"]);
-    add_numbers(&mut sums.tokens, &manifest["tokens"]);
-    for model in manifest["models"].as_array().into_iter().flatten() {
-        if let Some(m) = model.as_str() {
-            *sums.models.entry(m.to_string()).or_default() += 1;
-        }
+    sums.steps += session.steps;
+    add_numbers(&mut sums.by_kind, &session.by_kind);
+    add_numbers(&mut sums.tokens, &session.tokens);
+    for model in &session.models {
+        *sums.models.entry(model.clone()).or_default() += 1;
     }
-    sums.wall_seconds += wall_seconds(
-        manifest["started_at"].as_str().unwrap_or_default(),
-        manifest["ended_at"].as_str().unwrap_or_default(),
-    );
+    sums.wall_seconds += wall_seconds(&session.started_at, &session.ended_at);
     sums.lines_written += written;
     sums.lines_alive += alive;
 }
 
-fn add_numbers(into: &mut BTreeMap<String, u64>, object: &Value) {
-    for (k, v) in object.as_object().into_iter().flatten() {
-        *into.entry(k.clone()).or_default() += v.as_u64().unwrap_or(0);
+fn add_numbers(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
+    for (k, v) in from {
+        *into.entry(k.clone()).or_default() += v;
     }
 }
 

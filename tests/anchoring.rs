@@ -218,3 +218,27 @@ fn blame_commit_tells_the_intent_the_hunks_and_their_state() {
     assert!(md.contains("> Add a greeting helper\n"), "{md}");
     assert!(md.contains("| `greet.py` 3-3 | by hand |  |\n"), "{md}");
 }
+
+/// The seal cache (`.git/traces/cache/seals.json`) only saves reading: damaged or stale, the
+/// commit is anchored all the same, and a session sealed again after a commit is read again.
+#[test]
+fn a_damaged_or_stale_seal_cache_loses_no_anchor() {
+    let repo = common::wired(S);
+    write(&repo, S, &repo.root, "w1", "a.py", "alpha = 'alpha'\n");
+    repo.git(&["add", "a.py"]);
+    repo.git(&["commit", "-qm", "a"]);
+    let cache = repo.traces_dir().join("cache/seals.json");
+    assert!(cache.exists());
+    assert_eq!(common::note_anchors(&repo, "HEAD").len(), 1);
+    write(&repo, S, &repo.root, "w2", "b.py", "beta = 'beta'\n");
+    repo.git(&["add", "b.py"]);
+    repo.git(&["commit", "-qm", "b"]);
+    let anchors = common::note_anchors(&repo, "HEAD");
+    assert_eq!(anchors.len(), 1, "{anchors:?}");
+    assert_eq!(anchors[0]["key"], "tool:w2");
+    std::fs::write(&cache, b"{\"schema\":").unwrap();
+    write(&repo, S, &repo.root, "w3", "c.py", "gamma = 'gamma'\n");
+    repo.git(&["add", "c.py"]);
+    repo.git(&["commit", "-qm", "c"]);
+    assert_eq!(common::note_anchors(&repo, "HEAD")[0]["key"], "tool:w3");
+}

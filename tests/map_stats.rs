@@ -466,6 +466,14 @@ fn the_html_map_is_self_contained_and_renders_in_chromium() {
     big(&repo);
     let m = map_of(&repo, BIG, map::DEFAULT_GAP_SECONDS);
     assert_eq!((m.steps, m.bursts.len()), (4 * 82, 8));
+    // Under 600 steps the band has every step, and the window only grows (no compaction).
+    let band = map::window_tokens(&open(&repo), BIG).unwrap();
+    assert_eq!(band.len(), 328);
+    assert!(band
+        .iter()
+        .enumerate()
+        .all(|(i, &(step, _))| step == i as u64));
+    assert!(band.windows(2).all(|w| w[0].1 <= w[1].1) && band[327].1 > band[0].1);
     let page = html(&repo, BIG);
     // No script, and no address but the SVG namespace: nothing is fetched.
     assert!(!page.contains("<script"));

@@ -367,3 +367,42 @@ fn the_list_cache_follows_sessions_and_survives_damage() {
     std::fs::remove_file(&cache).unwrap();
     assert_eq!(prompts(&repo).len(), 3);
 }
+
+/// Past 256 loose refs under `refs/traces/`, the next seal packs them (as `git gc` would), so
+/// reading 10,000 sessions opens one file, not 10,000; nothing is lost on the way.
+#[test]
+fn a_seal_packs_many_loose_refs() {
+    let repo = corpus();
+    let git = git2::Repository::open(&repo.root).unwrap();
+    let seal = git
+        .refname_to_id(&format!("refs/traces/sessions/{}", id(1)))
+        .unwrap();
+    for n in 0..300 {
+        let name = format!("refs/traces/shared/bulk-{n:03}");
+        git.reference(&name, seal, false, "test").unwrap();
+    }
+    let loose = |repo: &TestRepo| {
+        walk(&repo.root.join(".git/refs/traces"))
+            .iter()
+            .filter(|p| p.is_file())
+            .count()
+    };
+    assert!(loose(&repo) > 300);
+    session(&repo, &id(5), "2026-12-01", "One more.", "more.py");
+    assert_eq!(loose(&repo), 0, "packed by the seal");
+    let refs = repo.git(&["for-each-ref", "--format=%(refname)", "refs/traces/"]);
+    assert_eq!(refs.lines().count(), 305, "{refs}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

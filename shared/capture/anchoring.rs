@@ -12,31 +12,90 @@ use super::seal::previous_trail;
 use crate::store;
 use crate::trail::{self, Anchor, Evidence, StepBlock};
 use git2::{Oid, Repository};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// How far back the hooks look for sessions whose work a commit may contain.
 const ANCHOR_WINDOW_SECS: i64 = 30 * 24 * 3600;
 
+/// `.git/traces/cache/seals.json`: per session, the seal it was read at, that seal's time and
+/// whether its trail holds agent patches. A commit in a repository of 10,000 sessions then reads
+/// only the trails that can hold evidence, not every seal and trail.
+#[derive(Default, Serialize, Deserialize)]
+struct SealCache {
+    schema: String,
+    sessions: BTreeMap<String, SealFacts>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct SealFacts {
+    seal: String,
+    time: i64,
+    patches: bool,
+}
+
+const SEAL_CACHE: &str = "seals.json";
+const SEAL_CACHE_SCHEMA: &str = "git-traces/seal-cache@1";
+
+type Patches = Vec<(u64, String, Vec<trail::FilePatch>)>;
+
 /// What the sessions sealed in the last [`ANCHOR_WINDOW_SECS`] added, oldest session first.
 fn session_evidence(repo: &Repository) -> store::Result<Evidence> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let mut sealed: Vec<(i64, String, Oid)> = Vec::new();
-    for id in store::session_ids(repo)? {
-        let Some(seal) = store::sealed_commit(repo, &id)? else {
+    let traces = store::Traces::of(repo);
+    let cache: SealCache = std::fs::read(traces.dir.join("cache").join(SEAL_CACHE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .filter(|c: &SealCache| c.schema == SEAL_CACHE_SCHEMA)
+        .unwrap_or_default();
+    let mut fresh = SealCache {
+        schema: SEAL_CACHE_SCHEMA.into(),
+        sessions: BTreeMap::new(),
+    };
+    let mut read_now: BTreeMap<String, Patches> = BTreeMap::new();
+    let mut sealed: Vec<(i64, String)> = Vec::new();
+    for r in repo.references_glob(&format!("{}*", store::SESSIONS_PREFIX))? {
+        let r = r?;
+        let (Some(name), Some(seal)) = (r.name(), r.target()) else {
             continue;
         };
-        let time = repo.find_commit(seal)?.time().seconds();
-        if now - time <= ANCHOR_WINDOW_SECS {
-            sealed.push((time, id, seal));
+        let id = name.trim_start_matches(store::SESSIONS_PREFIX).to_string();
+        let facts = match cache.sessions.get(&id) {
+            Some(f) if f.seal == seal.to_string() => f.clone(),
+            _ => {
+                let patches = trail_patches(repo, &id)?;
+                let facts = SealFacts {
+                    seal: seal.to_string(),
+                    time: repo.find_commit(seal)?.time().seconds(),
+                    patches: !patches.is_empty(),
+                };
+                read_now.insert(id.clone(), patches);
+                facts
+            }
+        };
+        if facts.patches && now - facts.time <= ANCHOR_WINDOW_SECS {
+            sealed.push((facts.time, id.clone()));
         }
+        fresh.sessions.insert(id, facts);
+    }
+    if !read_now.is_empty() || fresh.sessions.len() != cache.sessions.len() {
+        store::write_cache(
+            &traces,
+            SEAL_CACHE,
+            &serde_json::to_vec(&fresh).expect("cache serialises"),
+        );
     }
     sealed.sort();
     let mut evidence = Evidence::default();
-    for (_, session, _) in &sealed {
-        for (step, key, files) in trail_patches(repo, session)? {
+    for (_, session) in &sealed {
+        let patches = match read_now.remove(session) {
+            Some(p) => p,
+            None => trail_patches(repo, session)?,
+        };
+        for (step, key, files) in patches {
             evidence.add_patch(session, step, &key, &files);
         }
     }
@@ -45,10 +104,7 @@ fn session_evidence(repo: &Repository) -> store::Result<Evidence> {
 
 /// The patches of a sealed session's agent steps, in trail order: (step, `Trace-Key`, files).
 /// Snapshots of changes made outside the agent are left out.
-pub fn trail_patches(
-    repo: &Repository,
-    session: &str,
-) -> store::Result<Vec<(u64, String, Vec<trail::FilePatch>)>> {
+pub fn trail_patches(repo: &Repository, session: &str) -> store::Result<Patches> {
     let Some(seal) = store::sealed_commit(repo, session)? else {
         return Ok(Vec::new());
     };

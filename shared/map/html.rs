@@ -86,19 +86,19 @@ impl Grid {
     }
 }
 
-/// Writes the page. `ctx_tokens` holds the window size before each step, when the session has
-/// context nodes.
+/// Writes the page. `ctx_tokens` holds the window size before sampled steps, `(step, tokens)`,
+/// when the session has context nodes.
 pub fn map_html(
     out: &mut dyn Write,
     map: &SessionMap,
     trace: &Trace,
-    ctx_tokens: Option<&[u64]>,
+    ctx_tokens: Option<&[(u64, u64)]>,
 ) -> io::Result<()> {
     let grid = Grid::new(trace.steps.len());
     let mut svg = String::new();
     open_svg(&mut svg, &grid);
-    if let Some(tokens) = ctx_tokens.filter(|t| t.iter().any(|&n| n > 0)) {
-        ctx_band(&mut svg, &grid, tokens);
+    if let Some(tokens) = ctx_tokens.filter(|t| t.iter().any(|&(_, n)| n > 0)) {
+        ctx_band(&mut svg, &grid, tokens, trace.steps.len() as u64);
     }
     lanes(&mut svg, &grid);
     bursts(&mut svg, &grid, map);
@@ -117,20 +117,19 @@ fn open_svg(svg: &mut String, grid: &Grid) {
     );
 }
 
-fn ctx_band(svg: &mut String, grid: &Grid, tokens: &[u64]) {
-    let max = tokens.iter().copied().max().unwrap_or(1).max(1) as f64;
+/// The band: each sample's size held until the next sample (or the last step).
+fn ctx_band(svg: &mut String, grid: &Grid, tokens: &[(u64, u64)], steps: u64) {
+    let max = tokens.iter().map(|&(_, t)| t).max().unwrap_or(1).max(1) as f64;
     let base = BAND_TOP + BAND_HEIGHT;
     let mut path = format!("M{LEFT:.1},{base:.1}");
-    for (i, &t) in tokens.iter().enumerate() {
+    let ends = tokens.iter().skip(1).map(|&(step, _)| step).chain([steps]);
+    for (&(step, t), end) in tokens.iter().zip(ends) {
         let y = base - BAND_HEIGHT * t as f64 / max;
-        let x0 = LEFT + grid.dx * i as f64;
-        let _ = write!(path, " L{x0:.1},{y:.1} L{:.1},{y:.1}", x0 + grid.dx);
+        let x0 = LEFT + grid.dx * step as f64;
+        let x1 = LEFT + grid.dx * end as f64;
+        let _ = write!(path, " L{x0:.1},{y:.1} L{x1:.1},{y:.1}");
     }
-    let _ = write!(
-        path,
-        " L{:.1},{base:.1} Z",
-        LEFT + grid.dx * tokens.len() as f64
-    );
+    let _ = write!(path, " L{:.1},{base:.1} Z", LEFT + grid.dx * steps as f64);
     let _ = writeln!(
         svg,
         "<path class=\"ctx\" d=\"{path}\"><title>context window before each step, up to {max:.0} tokens</title></path>"

@@ -349,21 +349,29 @@ pub fn render_text(out: &mut dyn std::io::Write, map: &SessionMap) -> std::io::R
     Ok(())
 }
 
-/// The context window's size in tokens right before each step (what the HTML band draws), or
-/// None when the session has no ctx nodes to estimate it from. The same sum as
-/// [`crate::ctx::Session::window`]'s `tokens`, without building each window's item list (which
-/// maps every node back to its step: quadratic over a long session).
-pub fn window_tokens(repo: &Repository, session: &str) -> Option<Vec<u64>> {
+/// Steps the HTML band samples the context window at, at most: the band is a few hundred pixels
+/// of shape, and each window costs a pass over the session's nodes.
+const BAND_SAMPLES: u64 = 600;
+
+/// The context window's size in tokens right before evenly spaced steps, as `(step, tokens)`
+/// (every step of a session up to [`BAND_SAMPLES`] steps long): what the HTML band draws. None
+/// when the session has no ctx nodes to estimate it from. The same sum as
+/// [`crate::ctx::Session::window`]'s `tokens`, without building each window's item list.
+pub fn window_tokens(repo: &Repository, session: &str) -> Option<Vec<(u64, u64)>> {
     let ctx = crate::ctx::load(repo, session).ok()?;
     if ctx.nodes.is_empty() {
         return None;
     }
     let steps = ctx.trace.steps.len() as u64;
+    let every = steps.div_ceil(BAND_SAMPLES).max(1);
     Some(
         (0..steps)
+            .step_by(every as usize)
             .map(|i| {
-                ctx.window_nodes(i)
-                    .map_or(0, |nodes| nodes.iter().map(|&n| ctx.nodes[n].tokens).sum())
+                let tokens = ctx
+                    .window_nodes(i)
+                    .map_or(0, |nodes| nodes.iter().map(|&n| ctx.nodes[n].tokens).sum());
+                (i, tokens)
             })
             .collect(),
     )

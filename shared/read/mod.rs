@@ -160,7 +160,8 @@ pub fn step(trace: &Trace, index: u64) -> Result<&Step, Error> {
 }
 
 /// A row of `git trace list` (JSON contract: `id`, `harness`, `started_at`, `ended_at`, `steps`,
-/// `files_changed`, `prompt` are always present).
+/// `files_changed`, `prompt` are always present). Everything the manifest says that commands
+/// summing over many sessions need (`stats`), so they never open a bucket twice.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SessionSummary {
     pub id: String,
@@ -174,6 +175,10 @@ pub struct SessionSummary {
     pub snapshots: u64,
     /// Records of types git-traces did not understand, kept raw in the bucket.
     pub unknown_records: u64,
+    /// Steps by kind (`user`, `exec`, `write`, …).
+    pub by_kind: BTreeMap<String, u64>,
+    /// Token usage summed from the transcript, by the names the harness reported.
+    pub tokens: BTreeMap<String, u64>,
 }
 
 /// Every readable session and the commit holding its bucket: its private seal, else its shared
@@ -196,10 +201,13 @@ fn bucket_commits(repo: &Repository) -> Result<BTreeMap<String, git2::Oid>, Erro
 /// listing 10,000 sessions reads only the manifests that changed.
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct ListCache {
+    schema: String,
     rows: BTreeMap<String, (String, SessionSummary)>,
 }
 
 const LIST_CACHE: &str = "list.json";
+/// Bumped whenever [`SessionSummary`] changes, so an older cache is rebuilt, not misread.
+const LIST_CACHE_SCHEMA: &str = "git-traces/list-cache@1";
 
 /// Every session, newest first, read from the small `manifest.json` of each bucket (or from the
 /// cache, for buckets unchanged since it was written).
@@ -208,8 +216,12 @@ pub fn list(repo: &Repository) -> Result<Vec<SessionSummary>, Error> {
     let cache: ListCache = std::fs::read(traces.dir.join("cache").join(LIST_CACHE))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
+        .filter(|c: &ListCache| c.schema == LIST_CACHE_SCHEMA)
         .unwrap_or_default();
-    let mut fresh = ListCache::default();
+    let mut fresh = ListCache {
+        schema: LIST_CACHE_SCHEMA.into(),
+        ..ListCache::default()
+    };
     let mut changed = false;
     let mut out = Vec::new();
     for (id, seal) in bucket_commits(repo)? {
@@ -259,7 +271,18 @@ fn summary(repo: &Repository, id: &str, seal: git2::Oid) -> Result<SessionSummar
             })
             .unwrap_or_default(),
         snapshots: count("snapshots"),
+        by_kind: numbers(&manifest["counts"]["by_kind"]),
+        tokens: numbers(&manifest["tokens"]),
     })
+}
+
+fn numbers(object: &Value) -> BTreeMap<String, u64> {
+    object
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+        .collect()
 }
 
 /// Whether this repository has any evidence store at all.

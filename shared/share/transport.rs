@@ -193,6 +193,7 @@ pub fn fetch(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<Mo
             });
         }
     }
+    crate::store::pack_when_many(repo);
     let after = shared_tips(repo);
     let mut moved = Moved {
         remote: remote.to_string(),

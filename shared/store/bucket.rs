@@ -90,5 +90,6 @@ pub fn write_seal(
             message: &format!("git-trace: seal {session}"),
         },
     )?;
+    super::refs::pack_when_many(repo);
     Ok(commit)
 }

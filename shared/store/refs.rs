@@ -56,3 +56,45 @@ pub fn update_ref(repo: &Repository, traces: &Traces, update: RefUpdate<'_>) -> 
         Err(e) => Err(e.into()),
     }
 }
+
+/// Loose refs under `refs/traces/` past which [`pack_when_many`] packs them.
+const PACK_AFTER_LOOSE: usize = 256;
+
+/// Packs refs as `git gc` would (`git pack-refs --all`) once more than [`PACK_AFTER_LOOSE`]
+/// loose ones sit under `refs/traces/`. Every read command walks that namespace, and one sorted
+/// `packed-refs` file reads in one go where 10,000 loose refs cost 10,000 opens; git's own gc
+/// only packs refs when loose objects make it run. Best effort: an old git, a concurrent pack or
+/// a reftable repository (no `refs/traces` directory to count) leaves the refs as they are.
+pub fn pack_when_many(repo: &Repository) {
+    let loose = count_files(&repo.commondir().join("refs/traces"), PACK_AFTER_LOOSE + 1);
+    if loose <= PACK_AFTER_LOOSE {
+        return;
+    }
+    let _ = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(repo.commondir())
+        .args(["pack-refs", "--all"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+}
+
+/// Files under `dir`, counted up to `limit`.
+fn count_files(dir: &std::path::Path, limit: usize) -> usize {
+    let mut count = 0;
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => dirs.push(entry.path()),
+                Ok(_) => count += 1,
+                Err(_) => {}
+            }
+            if count >= limit {
+                return count;
+            }
+        }
+    }
+    count
+}
