@@ -18,7 +18,8 @@ under $BENCH_DIR (default ~/.cache/git-traces-bench) once and reused:
   loose ones), then the same list with every session ref loose; then `git commit` with and
   without the post-commit hook, which looks at every session sealed in the last 30 days.
 * refs — what 10,000 session refs cost git itself: `git gc`, `git pack-refs`, a clone's plain
-  `git fetch` (one new commit) with and without the refs on the remote and in the clone, and
+  `git fetch` (one new commit) with and without the refs on the remote and in the clone (loose,
+  then packed with the commit-graph written, as a seal leaves them past 256 loose refs), and
   `git trace fetch` bringing 10,000 shared sessions, then a no-op `git trace fetch`.
 * history — a repository with --commits commits (made with git fast-import, one small file
   changed per commit, commit-graph written as git gc would) holding the same 10,000 sessions:
@@ -152,12 +153,16 @@ def refs(base, n, runs):
     pack = statistics.median(ms(["git", "pack-refs", "--all"], gc) for _ in range(runs))
     print(f"  git pack-refs --all (already packed): {pack:.1f} ms")
 
-    def plain_fetch(origin, with_local):
+    def plain_fetch(origin, with_local, tidy=False):
         clone = os.path.join(work, "clone")
         shutil.rmtree(clone, ignore_errors=True)
         run(["git", "clone", "-q", origin, clone], work)
         if with_local:
             subprocess.run(["git", "fetch", "-q", repo, "refs/traces/*:refs/traces/*"], cwd=clone, env=ENV, check=True)
+        if tidy:
+            # What a seal does past 256 loose refs.
+            run(["git", "pack-refs", "--all"], clone)
+            run(["git", "commit-graph", "write", "--reachable", "--split"], clone)
         samples = []
         for i in range(runs):
             tree = subprocess.run(["git", "rev-parse", "main^{tree}"], cwd=origin, env=ENV, capture_output=True,
@@ -171,6 +176,8 @@ def refs(base, n, runs):
     print(f"  git fetch (1 new commit): remote without sessions, clone without: {plain_fetch(plain, False):.1f} ms")
     print(f"  git fetch (1 new commit): remote with {n + 1} shared, clone without: {plain_fetch(remote, False):.1f} ms")
     print(f"  git fetch (1 new commit): remote with {n + 1} shared, clone with them: {plain_fetch(remote, True):.1f} ms")
+    print(f"  git fetch (1 new commit): the same, refs packed and commit-graph written as a seal does: "
+          f"{plain_fetch(remote, True, tidy=True):.1f} ms")
     clone = os.path.join(work, "clone")
     shutil.rmtree(clone, ignore_errors=True)
     run(["git", "clone", "-q", remote, clone], work)

@@ -8,7 +8,7 @@ use crate::model::{Step, Trace};
 use crate::store::{self, Traces};
 use git2::Repository;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Errors the read commands report to the user.
 #[derive(Debug, thiserror::Error)]
@@ -197,52 +197,66 @@ fn bucket_commits(repo: &Repository) -> Result<BTreeMap<String, git2::Oid>, Erro
     Ok(out)
 }
 
-/// `.git/traces/cache/list.json`: each session's row by the bucket commit it was read from, so
+/// `.git/traces/cache/list.json`: each session's row with the bucket commit it was read from, so
 /// listing 10,000 sessions reads only the manifests that changed.
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct ListCache {
     schema: String,
-    rows: BTreeMap<String, (String, SessionSummary)>,
+    rows: Vec<CachedRow>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedRow {
+    seal: String,
+    row: SessionSummary,
 }
 
 const LIST_CACHE: &str = "list.json";
 /// Bumped whenever [`SessionSummary`] changes, so an older cache is rebuilt, not misread.
-const LIST_CACHE_SCHEMA: &str = "git-traces/list-cache@1";
+const LIST_CACHE_SCHEMA: &str = "git-traces/list-cache@2";
 
 /// Every session, newest first, read from the small `manifest.json` of each bucket (or from the
 /// cache, for buckets unchanged since it was written).
 pub fn list(repo: &Repository) -> Result<Vec<SessionSummary>, Error> {
     let traces = store::Traces::of(repo);
-    let cache: ListCache = std::fs::read(traces.dir.join("cache").join(LIST_CACHE))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .filter(|c: &ListCache| c.schema == LIST_CACHE_SCHEMA)
-        .unwrap_or_default();
-    let mut fresh = ListCache {
-        schema: LIST_CACHE_SCHEMA.into(),
-        ..ListCache::default()
-    };
+    let mut cached: HashMap<String, CachedRow> =
+        std::fs::read(traces.dir.join("cache").join(LIST_CACHE))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .filter(|c: &ListCache| c.schema == LIST_CACHE_SCHEMA)
+            .unwrap_or_default()
+            .rows
+            .into_iter()
+            .map(|c| (c.row.id.clone(), c))
+            .collect();
     let mut changed = false;
-    let mut out = Vec::new();
+    let mut rows = Vec::new();
     for (id, seal) in bucket_commits(repo)? {
         let key = seal.to_string();
-        let row = match cache.rows.get(&id) {
-            Some((cached, row)) if *cached == key => row.clone(),
+        match cached.remove(&id) {
+            Some(c) if c.seal == key => rows.push(c),
             _ => {
                 changed = true;
-                summary(repo, &id, seal)?
+                rows.push(CachedRow {
+                    row: summary(repo, &id, seal)?,
+                    seal: key,
+                });
             }
-        };
-        fresh.rows.insert(id, (key, row.clone()));
-        out.push(row);
+        }
     }
-    if changed || fresh.rows.len() != cache.rows.len() {
+    let cache = ListCache {
+        schema: LIST_CACHE_SCHEMA.into(),
+        rows,
+    };
+    // Rows left in the old cache are sessions that are gone.
+    if changed || !cached.is_empty() {
         store::write_cache(
             &traces,
             LIST_CACHE,
-            &serde_json::to_vec(&fresh).expect("json"),
+            &serde_json::to_vec(&cache).expect("json"),
         );
     }
+    let mut out: Vec<SessionSummary> = cache.rows.into_iter().map(|c| c.row).collect();
     out.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(a.id.cmp(&b.id)));
     Ok(out)
 }

@@ -7,6 +7,7 @@
 
 use crate::store::NOTES_REF;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -200,7 +201,7 @@ pub fn fetch(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<Mo
         ..Moved::default()
     };
     for (name, tip) in &after {
-        if before.iter().any(|(n, t)| n == name && t == tip) {
+        if before.get(name) == Some(tip) {
             moved.up_to_date.push(name.clone());
         } else {
             moved.updated.push(name.clone());
@@ -210,14 +211,13 @@ pub fn fetch(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<Mo
     Ok(moved)
 }
 
-fn shared_tips(repo: &git2::Repository) -> Vec<(String, git2::Oid)> {
-    crate::share::shared_ids(repo)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|id| {
-            let name = crate::share::shared_ref(&id);
-            Some((name.clone(), repo.refname_to_id(&name).ok()?))
-        })
+/// Every shared ref and its tip, in one pass over the namespace.
+fn shared_tips(repo: &git2::Repository) -> BTreeMap<String, git2::Oid> {
+    let Ok(refs) = repo.references_glob(&format!("{}*", crate::share::SHARED_PREFIX)) else {
+        return BTreeMap::new();
+    };
+    refs.flatten()
+        .filter_map(|r| Some((r.name()?.to_string(), r.target()?)))
         .collect()
 }
 

@@ -61,23 +61,31 @@ pub fn update_ref(repo: &Repository, traces: &Traces, update: RefUpdate<'_>) -> 
 const PACK_AFTER_LOOSE: usize = 256;
 
 /// Packs refs as `git gc` would (`git pack-refs --all`) once more than [`PACK_AFTER_LOOSE`]
-/// loose ones sit under `refs/traces/`. Every read command walks that namespace, and one sorted
-/// `packed-refs` file reads in one go where 10,000 loose refs cost 10,000 opens; git's own gc
-/// only packs refs when loose objects make it run. Best effort: an old git, a concurrent pack or
-/// a reftable repository (no `refs/traces` directory to count) leaves the refs as they are.
+/// loose ones sit under `refs/traces/`, and starts `git commit-graph write --reachable --split`
+/// in the background. Every read command walks that namespace, and one sorted `packed-refs` file
+/// reads in one go where 10,000 loose refs cost 10,000 opens; git's own `fetch` parses the commit
+/// of every local ref, which the commit-graph makes cheap (10,000 sessions: 270 ms a plain
+/// `git fetch` without it, 50 ms with it). git's gc does both, but only when loose objects make
+/// it run. Best effort: an old git, a concurrent run or a reftable repository (no `refs/traces`
+/// directory to count) leaves things as they are.
 pub fn pack_when_many(repo: &Repository) {
     let loose = count_files(&repo.commondir().join("refs/traces"), PACK_AFTER_LOOSE + 1);
     if loose <= PACK_AFTER_LOOSE {
         return;
     }
-    let _ = std::process::Command::new("git")
-        .arg("--git-dir")
-        .arg(repo.commondir())
-        .args(["pack-refs", "--all"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
+    let git = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("--git-dir")
+            .arg(repo.commondir())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        cmd
+    };
+    let _ = git(&["pack-refs", "--all"]).status();
+    // Not waited for: on a long history the first write takes seconds, and nothing reads it back.
+    let _ = git(&["commit-graph", "write", "--reachable", "--split"]).spawn();
 }
 
 /// Files under `dir`, counted up to `limit`.
