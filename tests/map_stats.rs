@@ -22,7 +22,9 @@ fn open(repo: &TestRepo) -> git2::Repository {
 }
 
 fn map_of(repo: &TestRepo, session: &str, gap: i64) -> SessionMap {
-    map::build(&open(repo), session, gap).unwrap()
+    let git = open(repo);
+    let trace = git_traces::read::load_trace(&git, session).unwrap();
+    map::build(&git, &trace, gap).unwrap()
 }
 
 /// Imports the lab's Claude session into `repo` (which must hold the scenario files).
@@ -451,11 +453,12 @@ fn big(repo: &TestRepo) {
 
 fn html(repo: &TestRepo, session: &str) -> String {
     let git = open(repo);
-    let m = map::build(&git, session, map::DEFAULT_GAP_SECONDS).unwrap();
-    let trace = git_traces::read::load_trace(&git, session).unwrap();
-    let tokens = map::window_tokens(&git, session);
+    let ctx = git_traces::ctx::load(&git, session).unwrap();
+    let m = map::build(&git, &ctx.trace, map::DEFAULT_GAP_SECONDS).unwrap();
+    let trace = &ctx.trace;
+    let tokens = map::window_tokens(&ctx);
     let mut out = Vec::new();
-    map::map_html(&mut out, &m, &trace, tokens.as_deref()).unwrap();
+    map::map_html(&mut out, &m, trace, tokens.as_deref()).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -466,14 +469,15 @@ fn the_html_map_is_self_contained_and_renders_in_chromium() {
     big(&repo);
     let m = map_of(&repo, BIG, map::DEFAULT_GAP_SECONDS);
     assert_eq!((m.steps, m.bursts.len()), (4 * 82, 8));
-    // Under 600 steps the band has every step, and the window only grows (no compaction).
-    let band = map::window_tokens(&open(&repo), BIG).unwrap();
-    assert_eq!(band.len(), 328);
+    // The band samples every second step of 328 (at most 240 samples), and the window only
+    // grows (no compaction).
+    let band = map::window_tokens(&git_traces::ctx::load(&open(&repo), BIG).unwrap()).unwrap();
+    assert_eq!(band.len(), 164);
     assert!(band
         .iter()
         .enumerate()
-        .all(|(i, &(step, _))| step == i as u64));
-    assert!(band.windows(2).all(|w| w[0].1 <= w[1].1) && band[327].1 > band[0].1);
+        .all(|(i, &(step, _))| step == 2 * i as u64));
+    assert!(band.windows(2).all(|w| w[0].1 <= w[1].1) && band[163].1 > band[0].1);
     let page = html(&repo, BIG);
     // No script, and no address but the SVG namespace: nothing is fetched.
     assert!(!page.contains("<script"));

@@ -66,20 +66,32 @@ pub fn run(args: MapArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let repo = super::open_repo()?;
     super::trace::seal_pending(&repo);
     let id = read::resolve(&repo, &args.session)?.session;
-    let built = map::build(&repo, &id, args.gap)?;
     let format = if args.json {
         MapFormat::Json
     } else {
         args.format
     };
+    // The HTML band needs the ctx nodes, which come with the trace: a long session is read once.
+    let ctx = match format {
+        MapFormat::Html => crate::ctx::load(&repo, &id).ok(),
+        _ => None,
+    };
+    let loaded;
+    let trace = match &ctx {
+        Some(session) => &session.trace,
+        None => {
+            loaded = read::load_trace(&repo, &id)?;
+            &loaded
+        }
+    };
+    let built = map::build(&repo, trace, args.gap)?;
     let mut bytes = Vec::new();
     match format {
         MapFormat::Text => map::render_text(&mut bytes, &built)?,
         MapFormat::Json => render::json_pretty(&mut bytes, &built)?,
         MapFormat::Html => {
-            let trace = read::load_trace(&repo, &id)?;
-            let tokens = map::window_tokens(&repo, &id);
-            map::map_html(&mut bytes, &built, &trace, tokens.as_deref())?;
+            let tokens = ctx.as_ref().and_then(map::window_tokens);
+            map::map_html(&mut bytes, &built, trace, tokens.as_deref())?;
         }
     }
     match &args.output {

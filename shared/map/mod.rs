@@ -23,9 +23,9 @@ pub use html::map_html;
 use crate::explain::{prompt_of, wall_seconds};
 use crate::model::{Step, StepKind, Trace};
 use crate::render::first_line;
+use crate::store;
 use crate::track::{self, PatchState};
 use crate::trail::Anchor;
-use crate::{read, store};
 use git2::{Oid, Repository};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -129,8 +129,7 @@ pub fn burst_ranges(steps: &[Step], gap_seconds: i64) -> Vec<Range<usize>> {
 }
 
 /// Builds the map of `session`, deciding survival against `HEAD`.
-pub fn build(repo: &Repository, session: &str, gap_seconds: i64) -> anyhow::Result<SessionMap> {
-    let trace = read::load_trace(repo, session)?;
+pub fn build(repo: &Repository, trace: &Trace, gap_seconds: i64) -> anyhow::Result<SessionMap> {
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let survival: Vec<PatchState> = match &head {
         Some(h) => track::track(repo, std::slice::from_ref(&trace.id), h.id())?
@@ -147,7 +146,7 @@ pub fn build(repo: &Repository, session: &str, gap_seconds: i64) -> anyhow::Resu
     let bursts = burst_ranges(&trace.steps, gap_seconds)
         .into_iter()
         .enumerate()
-        .map(|(i, r)| burst(&trace, i, r, &fates))
+        .map(|(i, r)| burst(trace, i, r, &fates))
         .collect();
     Ok(SessionMap {
         schema: MAP_SCHEMA,
@@ -351,14 +350,13 @@ pub fn render_text(out: &mut dyn std::io::Write, map: &SessionMap) -> std::io::R
 
 /// Steps the HTML band samples the context window at, at most: the band is a few hundred pixels
 /// of shape, and each window costs a pass over the session's nodes.
-const BAND_SAMPLES: u64 = 600;
+const BAND_SAMPLES: u64 = 240;
 
 /// The context window's size in tokens right before evenly spaced steps, as `(step, tokens)`
 /// (every step of a session up to [`BAND_SAMPLES`] steps long): what the HTML band draws. None
 /// when the session has no ctx nodes to estimate it from. The same sum as
 /// [`crate::ctx::Session::window`]'s `tokens`, without building each window's item list.
-pub fn window_tokens(repo: &Repository, session: &str) -> Option<Vec<(u64, u64)>> {
-    let ctx = crate::ctx::load(repo, session).ok()?;
+pub fn window_tokens(ctx: &crate::ctx::Session) -> Option<Vec<(u64, u64)>> {
     if ctx.nodes.is_empty() {
         return None;
     }
