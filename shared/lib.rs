@@ -2,8 +2,9 @@
 //!
 //! The binaries under `bins/` parse arguments and print; everything else lives here. Commands take
 //! an open `git2::Repository` and a writer and never print on their own. Only [`store`] writes refs,
-//! notes and files under `.git/traces/`.
+//! notes and files under `.git/traces/`; [`capsule`] writes its own namespace, `refs/capsules/*`.
 
+pub mod capsule;
 pub mod capture;
 pub mod cli;
 pub mod ctx;

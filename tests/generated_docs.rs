@@ -12,6 +12,7 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
         git_traces::cli::trace::Cli::command(),
         git_traces::cli::trail::Cli::command(),
         git_traces::cli::ctx::Cli::command(),
+        git_traces::cli::capsule::Cli::command(),
     ] {
         let name = cmd.get_name().to_string();
         let mut page = Vec::new();

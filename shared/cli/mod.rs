@@ -4,6 +4,7 @@
 //! generated from them and checked by a test. Exit codes follow STYLE.md: 0 ok, 1 user error or
 //! nothing found, 2 usage (clap), 255 bug; a closed pipe on stdout exits quietly.
 
+pub mod capsule;
 pub mod ctx;
 pub mod export;
 pub mod map;

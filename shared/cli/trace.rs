@@ -242,7 +242,7 @@ pub struct ImportArgs {
 }
 
 /// `30d`, `12h`, `2w`, `90m`, `45s`.
-fn parse_span(text: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_span(text: &str) -> Result<std::time::Duration, String> {
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());

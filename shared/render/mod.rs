@@ -326,6 +326,15 @@ pub fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Resu
 }
 
 /// Writes a value as indented JSON.
+/// `3 aws_access_key, 1 github_token`: counts by name, in name order.
+pub fn counts(by_name: &std::collections::BTreeMap<String, u64>) -> String {
+    by_name
+        .iter()
+        .map(|(name, n)| format!("{n} {name}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn json_pretty(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)

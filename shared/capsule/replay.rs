@@ -1,0 +1,222 @@
+//! `git capsule replay`: the verifier run again in a fresh checkout, compared with the failure it
+//! recorded.
+//!
+//! The checkout is a temporary directory outside any repository (nothing of the user's is
+//! touched), the command runs under `sh -c` with a minimal environment (`PATH`, a scratch
+//! `HOME` and `TMPDIR`, `LANG=C.UTF-8`) in its own process group, and a run past the timeout is
+//! killed, group and all, and counts as inconclusive.
+
+use super::seal::Verifier;
+use super::verdict::{self, Framework, Outcome, Verdict};
+use super::{Capsule, Error, Result};
+use git2::{Oid, Repository};
+use serde::Serialize;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Output kept per run: the end of it, where test runners put their summaries.
+const KEEP_OUTPUT: usize = 1 << 20;
+
+/// A finished command.
+pub struct Ran {
+    pub exit: Option<i32>,
+    pub timed_out: bool,
+    /// stdout and stderr interleaved as written, the last [`KEEP_OUTPUT`] bytes.
+    pub output: String,
+}
+
+/// Runs `command` under `sh -c` in `dir` with the minimal environment, `home` as `HOME` (a
+/// scratch directory when None), killed after `timeout`.
+pub fn run_command(
+    dir: &Path,
+    command: &str,
+    timeout: Duration,
+    home: Option<&Path>,
+) -> Result<Ran> {
+    let scratch = tempfile::Builder::new()
+        .prefix("git-capsule-home-")
+        .tempdir()?;
+    let home = home.unwrap_or(scratch.path());
+    let (mut reader, writer) = std::io::pipe()?;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("TMPDIR", scratch.path())
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "dumb")
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .stdout(writer.try_clone()?)
+        .stderr(writer)
+        .process_group(0)
+        .spawn()?;
+    let pgid = child.id();
+    let collector = std::thread::spawn(move || {
+        let mut kept: Vec<u8> = Vec::new();
+        let mut buf = [0u8; 64 * 1024];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            kept.extend_from_slice(&buf[..n]);
+            if kept.len() > 2 * KEEP_OUTPUT {
+                kept.drain(..kept.len() - KEEP_OUTPUT);
+            }
+        }
+        if kept.len() > KEEP_OUTPUT {
+            kept.drain(..kept.len() - KEEP_OUTPUT);
+        }
+        String::from_utf8_lossy(&kept).into_owned()
+    });
+    let started = Instant::now();
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() >= timeout {
+            timed_out = true;
+            kill_group(pgid);
+            break child.wait()?;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Anything the group left running past the timeout keeps the pipe open: kill it too.
+    kill_group(pgid);
+    let output = collector.join().unwrap_or_default();
+    Ok(Ran {
+        exit: if timed_out { None } else { status.code() },
+        timed_out,
+        output,
+    })
+}
+
+/// SIGKILL to the whole process group (`--` keeps `-<pgid>` from reading as a signal).
+fn kill_group(pgid: u32) {
+    let _ = Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Checks `tree` out into a fresh temporary directory and runs the verifier there: what the run
+/// showed, and its output.
+pub fn run_in_tree(
+    repo: &Repository,
+    tree: Oid,
+    command: &str,
+    framework: Framework,
+    expect: Option<&str>,
+    timeout: Duration,
+) -> Result<(Outcome, String)> {
+    let dir = tempfile::Builder::new()
+        .prefix("git-capsule-run-")
+        .tempdir()?;
+    checkout(repo, tree, dir.path())?;
+    let ran = run_command(dir.path(), command, timeout, None)?;
+    let outcome = verdict::parse(framework, ran.exit, ran.timed_out, &ran.output, expect);
+    Ok((outcome, ran.output))
+}
+
+/// Writes `tree`'s files into `dir`, touching no index and no repository.
+pub fn checkout(repo: &Repository, tree: Oid, dir: &Path) -> Result<()> {
+    let tree = repo.find_tree(tree)?;
+    let mut opts = git2::build::CheckoutBuilder::new();
+    opts.target_dir(dir).force().update_index(false);
+    repo.checkout_tree(tree.as_object(), Some(&mut opts))?;
+    Ok(())
+}
+
+/// What was and was not controlled in a replay, so a verdict is read for what it is worth.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trust {
+    pub environment: &'static str,
+    pub sandbox: &'static str,
+    pub test: &'static str,
+}
+
+const TRUST: Trust = Trust {
+    environment: "minimal: PATH, a scratch HOME and TMPDIR, LANG=C.UTF-8; toolchains and dependencies are this machine's, not pinned",
+    sandbox: "none: a temporary checkout outside any repository, with this user's rights and network",
+    test: "the capsule's own verifier, judged against the failure recorded when it was sealed",
+};
+
+/// The result of `git capsule replay`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replay {
+    pub schema: &'static str,
+    pub capsule: String,
+    /// The revision replayed instead of the capsule's own tree.
+    pub against: Option<String>,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    pub recorded: Outcome,
+    pub now: Outcome,
+    pub trust: Trust,
+    /// The end of the run's output.
+    pub output_tail: String,
+}
+
+/// Replays `capsule`'s verifier in its own tree, or in `against` (a revision of `repo`).
+pub fn replay(
+    capsule: &Capsule,
+    repo: Option<&Repository>,
+    against: Option<&str>,
+    timeout: Option<Duration>,
+) -> Result<Replay> {
+    let verifier = capsule.verifier()?;
+    let timeout = timeout.unwrap_or(Duration::from_secs(verifier.timeout_secs));
+    let (source, tree) = match against {
+        Some(rev) => {
+            let repo = repo.ok_or_else(|| Error::Git {
+                args: format!("rev-parse {rev}"),
+                stderr: "--against needs a repository: run it inside a clone of the project".into(),
+            })?;
+            let tree = repo.revparse_single(rev)?.peel_to_tree()?.id();
+            (repo, tree)
+        }
+        None => {
+            let own = capsule.repo()?;
+            let tree = capsule.repo_tree()?;
+            return finish(capsule, &own, tree, None, &verifier, timeout);
+        }
+    };
+    finish(capsule, source, tree, against, &verifier, timeout)
+}
+
+fn finish(
+    capsule: &Capsule,
+    repo: &Repository,
+    tree: Oid,
+    against: Option<&str>,
+    verifier: &Verifier,
+    timeout: Duration,
+) -> Result<Replay> {
+    let (now, output) = run_in_tree(
+        repo,
+        tree,
+        &verifier.command,
+        verifier.framework,
+        verifier.expect.as_deref(),
+        timeout,
+    )?;
+    let tail_start = output.char_indices().rev().nth(2000).map_or(0, |(i, _)| i);
+    Ok(Replay {
+        schema: "git-traces/capsule-replay@1",
+        capsule: capsule.manifest.id.clone(),
+        against: against.map(str::to_string),
+        verdict: verdict::judge(&verifier.recorded, &now),
+        recorded: verifier.recorded.clone(),
+        now,
+        trust: TRUST,
+        output_tail: output[tail_start..].to_string(),
+    })
+}
