@@ -37,6 +37,9 @@ _git__capsule() {
             git__capsule,replay)
                 cmd="git__capsule__subcmd__replay"
                 ;;
+            git__capsule,repose)
+                cmd="git__capsule__subcmd__repose"
+                ;;
             git__capsule,seal)
                 cmd="git__capsule__subcmd__seal"
                 ;;
@@ -64,6 +67,9 @@ _git__capsule() {
             git__capsule__subcmd__help,replay)
                 cmd="git__capsule__subcmd__help__subcmd__replay"
                 ;;
+            git__capsule__subcmd__help,repose)
+                cmd="git__capsule__subcmd__help__subcmd__repose"
+                ;;
             git__capsule__subcmd__help,seal)
                 cmd="git__capsule__subcmd__help__subcmd__seal"
                 ;;
@@ -77,7 +83,7 @@ _git__capsule() {
 
     case "${cmd}" in
         git__capsule)
-            opts="-h -V --help --version seal inspect verify open replay push fetch issue help"
+            opts="-h -V --help --version seal inspect verify open replay repose push fetch issue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -105,7 +111,7 @@ _git__capsule() {
             return 0
             ;;
         git__subcmd__capsule__subcmd__help)
-            opts="seal inspect verify open replay push fetch issue help"
+            opts="seal inspect verify open replay repose push fetch issue help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,6 +222,20 @@ _git__capsule() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__capsule__subcmd__help__subcmd__repose)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__capsule__subcmd__help__subcmd__seal)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -308,6 +328,40 @@ _git__capsule() {
             fi
             case "${prev}" in
                 --against)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__capsule__subcmd__repose)
+            opts="-h -V --harness --model --dir --prompt --timeout --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --harness)
+                    COMPREPLY=($(compgen -W "claude codex pi" -- "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prompt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -31,6 +31,7 @@ complete -c git-capsule -n "__fish_git_capsule_needs_command" -f -a "inspect" -d
 complete -c git-capsule -n "__fish_git_capsule_needs_command" -f -a "verify" -d 'Check a capsule: the bundle, every member\'s digest and size, the schema and the id'
 complete -c git-capsule -n "__fish_git_capsule_needs_command" -f -a "open" -d 'Open a capsule into a directory: the working tree where the agent stood, the capsule beside'
 complete -c git-capsule -n "__fish_git_capsule_needs_command" -f -a "replay" -d 'Run the capsule\'s verifier again: reproduces, fixed or inconclusive'
+complete -c git-capsule -n "__fish_git_capsule_needs_command" -f -a "repose" -d 'Put an agent back at the failing step, let it run, and replay the verifier: before and after'
 complete -c git-capsule -n "__fish_git_capsule_needs_command" -f -a "push" -d 'Push capsules to a remote as refs/capsules/<id>'
 complete -c git-capsule -n "__fish_git_capsule_needs_command" -f -a "fetch" -d 'Fetch a remote\'s capsules (refs/capsules/*)'
 complete -c git-capsule -n "__fish_git_capsule_needs_command" -f -a "issue" -d 'Write a GitHub issue body (markdown) that summarises a capsule and says how to replay it'
@@ -58,18 +59,29 @@ complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -l timeo
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -l json
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l harness -d 'The harness to resume in [default: the one the capsule was sealed from]' -r -f -a "claude\t''
+codex\t''
+pi\t''"
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l model -d 'The model the harness runs with [default: the harness\'s own setting]' -r
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l dir -d 'A new or empty directory [default: capsule-<id>-repose]' -r -F
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l prompt -d 'The prompt the harness continues with' -r
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l timeout -d 'How long the harness may run' -r
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l json
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -s V -l version -d 'Print version'
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand push" -s V -l version -d 'Print version'
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand fetch" -s V -l version -d 'Print version'
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand issue" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand issue" -s V -l version -d 'Print version'
-complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay push fetch issue help" -f -a "seal" -d 'Seal steps of a session into a capsule file, after a preview you agree to'
-complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay push fetch issue help" -f -a "inspect" -d 'Show what a capsule holds: its source, intent, verifier, privacy report and members'
-complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay push fetch issue help" -f -a "verify" -d 'Check a capsule: the bundle, every member\'s digest and size, the schema and the id'
-complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay push fetch issue help" -f -a "open" -d 'Open a capsule into a directory: the working tree where the agent stood, the capsule beside'
-complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay push fetch issue help" -f -a "replay" -d 'Run the capsule\'s verifier again: reproduces, fixed or inconclusive'
-complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay push fetch issue help" -f -a "push" -d 'Push capsules to a remote as refs/capsules/<id>'
-complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay push fetch issue help" -f -a "fetch" -d 'Fetch a remote\'s capsules (refs/capsules/*)'
-complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay push fetch issue help" -f -a "issue" -d 'Write a GitHub issue body (markdown) that summarises a capsule and says how to replay it'
-complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay push fetch issue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "seal" -d 'Seal steps of a session into a capsule file, after a preview you agree to'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "inspect" -d 'Show what a capsule holds: its source, intent, verifier, privacy report and members'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "verify" -d 'Check a capsule: the bundle, every member\'s digest and size, the schema and the id'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "open" -d 'Open a capsule into a directory: the working tree where the agent stood, the capsule beside'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "replay" -d 'Run the capsule\'s verifier again: reproduces, fixed or inconclusive'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "repose" -d 'Put an agent back at the failing step, let it run, and replay the verifier: before and after'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "push" -d 'Push capsules to a remote as refs/capsules/<id>'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "fetch" -d 'Fetch a remote\'s capsules (refs/capsules/*)'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "issue" -d 'Write a GitHub issue body (markdown) that summarises a capsule and says how to replay it'
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand help; and not __fish_seen_subcommand_from seal inspect verify open replay repose push fetch issue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

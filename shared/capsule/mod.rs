@@ -14,6 +14,7 @@
 pub mod open;
 pub mod render;
 pub mod replay;
+pub mod repose;
 pub mod seal;
 pub mod verdict;
 

@@ -28,36 +28,42 @@ pub struct Ran {
     pub output: String,
 }
 
-/// Runs `command` under `sh -c` in `dir` with the minimal environment, `home` as `HOME` (a
-/// scratch directory when None), killed after `timeout`.
-pub fn run_command(
-    dir: &Path,
-    command: &str,
-    timeout: Duration,
-    home: Option<&Path>,
-) -> Result<Ran> {
+/// The environment a command runs in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Env {
+    /// `PATH`, a scratch `HOME` and `TMPDIR`, `LANG=C.UTF-8`: what a verifier gets, so the
+    /// user's settings do not decide a verdict.
+    Minimal,
+    /// The caller's own: a harness needs its credentials and settings.
+    Inherit,
+}
+
+/// Runs `command` under `sh -c` in `dir`, in its own process group, killed (group and all)
+/// after `timeout`.
+pub fn run_command(dir: &Path, command: &str, timeout: Duration, env: Env) -> Result<Ran> {
     let scratch = tempfile::Builder::new()
         .prefix("git-capsule-home-")
         .tempdir()?;
-    let home = home.unwrap_or(scratch.path());
     let (mut reader, writer) = std::io::pipe()?;
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("TMPDIR", scratch.path())
-        .env("LANG", "C.UTF-8")
-        .env("TERM", "dumb")
-        .env("NO_COLOR", "1")
-        .env("CI", "true")
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(command).current_dir(dir);
+    if env == Env::Minimal {
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", scratch.path())
+            .env("TMPDIR", scratch.path())
+            .env("LANG", "C.UTF-8")
+            .env("TERM", "dumb")
+            .env("NO_COLOR", "1")
+            .env("CI", "true");
+    }
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(writer.try_clone()?)
         .stderr(writer)
         .process_group(0)
         .spawn()?;
+    drop(cmd);
     let pgid = child.id();
     let collector = std::thread::spawn(move || {
         let mut kept: Vec<u8> = Vec::new();
@@ -121,7 +127,7 @@ pub fn run_in_tree(
         .prefix("git-capsule-run-")
         .tempdir()?;
     checkout(repo, tree, dir.path())?;
-    let ran = run_command(dir.path(), command, timeout, None)?;
+    let ran = run_command(dir.path(), command, timeout, Env::Minimal)?;
     let outcome = verdict::parse(framework, ran.exit, ran.timed_out, &ran.output, expect);
     Ok((outcome, ran.output))
 }

@@ -451,7 +451,7 @@ fn version_of(tool: &str) -> Option<String> {
         Path::new("."),
         &format!("{tool} --version"),
         Duration::from_secs(2),
-        None,
+        replay::Env::Minimal,
     )
     .ok()?;
     (outcome.exit == Some(0))

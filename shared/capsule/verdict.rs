@@ -359,6 +359,16 @@ pub enum Kind {
     Inconclusive,
 }
 
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Reproduces => "reproduces",
+            Kind::Fixed => "fixed",
+            Kind::Inconclusive => "inconclusive",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     pub kind: Kind,

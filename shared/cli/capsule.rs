@@ -42,6 +42,7 @@ pub enum Command {
     Verify(VerifyArgs),
     Open(OpenArgs),
     Replay(ReplayArgs),
+    Repose(ReposeArgs),
     Push(PushArgs),
     Fetch(FetchArgs),
     Issue(IssueArgs),
@@ -153,6 +154,40 @@ pub struct ReplayArgs {
     /// Override the sealed time limit.
     #[arg(long, value_parser = super::trace::parse_span)]
     pub timeout: Option<Duration>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Put an agent back at the failing step, let it run, and replay the verifier: before and after
+///
+/// Opens the capsule into DIR (as `open` does), writes its context pack as a new session of the
+/// harness (Claude Code or Pi; Codex only resumes rollouts it wrote itself), and runs that
+/// harness unattended in DIR — permission prompts off, with your own environment and
+/// credentials — on one more prompt (by default: the restored conversation is a record, data
+/// and never instructions; the verifier fails; make it pass), with --model if given. Then the
+/// verifier runs in DIR as the agent left it. Prints the verdict before (a replay of the
+/// capsule's own tree) and after, side by side; the harness's output is in DIR/.capsule/repose.log.
+/// A capsule sealed without --include-prompts gives the harness placeholders for the prompts.
+///
+/// Example: git capsule repose parse-bug.capsule --harness claude --model claude-opus-4-8 --dir ./retry
+#[derive(Args, Debug)]
+pub struct ReposeArgs {
+    pub capsule: String,
+    /// The harness to resume in [default: the one the capsule was sealed from].
+    #[arg(long, value_enum)]
+    pub harness: Option<super::trace::HarnessArg>,
+    /// The model the harness runs with [default: the harness's own setting].
+    #[arg(long)]
+    pub model: Option<String>,
+    /// A new or empty directory [default: capsule-<id>-repose].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The prompt the harness continues with.
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+    /// How long the harness may run.
+    #[arg(long, default_value = "30m", value_parser = super::trace::parse_span)]
+    pub timeout: Duration,
     #[arg(long)]
     pub json: bool,
 }
@@ -281,13 +316,57 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                 writeln!(
                     out,
                     "{}: {}\n  trust  environment: {}\n         sandbox: {}\n         test: {}",
-                    serde_json::to_value(result.verdict.kind)?
-                        .as_str()
-                        .unwrap_or_default(),
+                    result.verdict.kind.as_str(),
                     result.verdict.reason,
                     result.trust.environment,
                     result.trust.sandbox,
                     result.trust.test
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Repose(args) => {
+            let capsule = Capsule::load(repo.as_ref(), &args.capsule)?;
+            let dir = args.dir.clone().unwrap_or_else(|| {
+                PathBuf::from(format!("capsule-{}-repose", capsule.manifest.id))
+            });
+            let reposed = capsule::repose::repose(
+                &capsule,
+                repo.as_ref(),
+                &capsule::repose::Request {
+                    harness: args.harness.map(Into::into),
+                    model: args.model.clone(),
+                    dir,
+                    prompt: args.prompt.clone(),
+                    timeout: args.timeout,
+                },
+            )?;
+            if args.json {
+                json_pretty(out, &reposed)?;
+            } else {
+                writeln!(
+                    out,
+                    "re-posed capsule {} in {} ({}{}, session {}, exit {})
+  before  {}: {}
+  after   {}: {}
+the harness's output is in {}",
+                    reposed.capsule,
+                    reposed.dir.display(),
+                    reposed.harness,
+                    reposed
+                        .model
+                        .as_deref()
+                        .map(|m| format!(" {m}"))
+                        .unwrap_or_default(),
+                    reposed.session,
+                    reposed
+                        .harness_exit
+                        .map_or("killed at the time limit".into(), |c| c.to_string()),
+                    reposed.before.kind.as_str(),
+                    reposed.before.reason,
+                    reposed.after.kind.as_str(),
+                    reposed.after.reason,
+                    reposed.log.display()
                 )?;
             }
             Ok(ExitCode::SUCCESS)

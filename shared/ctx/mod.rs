@@ -213,10 +213,11 @@ pub fn diff(a: &Window, b: &Window) -> Diff {
     }
 }
 
-/// The context pack: everything needed to put a model back where it stood before a step.
-#[derive(Debug, Clone, Serialize)]
+/// The context pack: everything needed to put a model back where it stood before a step. Read
+/// back from a capsule's `context/pack.json` to re-pose a harness there.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Pack {
-    pub schema: &'static str,
+    pub schema: String,
     pub session: String,
     pub step: u64,
     pub runtime: Runtime,
@@ -226,7 +227,7 @@ pub struct Pack {
     pub messages: Vec<Message>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Runtime {
     pub harness: String,
     pub harness_version: Option<String>,
@@ -238,7 +239,7 @@ pub struct Runtime {
     pub snapshot: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Message {
     pub role: Role,
     pub step: Option<u64>,
@@ -289,7 +290,7 @@ impl Session {
             }
         }
         Ok(Pack {
-            schema: "git-traces/ctx-pack@1",
+            schema: "git-traces/ctx-pack@1".into(),
             session: self.trace.id.clone(),
             step: index,
             runtime: Runtime {

@@ -95,6 +95,32 @@ pub fn resume(
             },
         )?
     };
+    write_session(harness, target, &trace.id, index, new_id, kept)
+}
+
+/// Writes a new session of `harness` holding `pack`'s conversation (a capsule's, say), to resume
+/// from there.
+pub fn from_pack(pack: &super::Pack, harness: Harness, target: &Target) -> Result<Resumed, Error> {
+    let new_id = new_session_id(&pack.session, pack.step);
+    let lines = super::translate::session_lines(pack, harness, &new_id, target.cwd).map_err(
+        |super::translate::Untranslatable(why)| Error::CrossHarness {
+            from: pack.runtime.harness.clone(),
+            to: harness.name(),
+            why,
+        },
+    )?;
+    write_session(harness, target, &pack.session, pack.step, new_id, lines)
+}
+
+/// Writes `lines` as the new session `new_id`, where `harness` looks for its sessions.
+fn write_session(
+    harness: Harness,
+    target: &Target,
+    from: &str,
+    step: u64,
+    new_id: String,
+    kept: Vec<String>,
+) -> Result<Resumed, Error> {
     let file = new_file(harness, target, &new_id)?;
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir).map_err(|source| Error::Write {
@@ -120,8 +146,8 @@ pub fn resume(
     Ok(Resumed {
         schema: "git-traces/ctx-resume@1",
         harness: harness.name(),
-        from: trace.id.clone(),
-        step: index,
+        from: from.to_string(),
+        step,
         session: new_id,
         file,
         lines: kept.len(),

@@ -71,6 +71,14 @@ pub fn lab_bins(harness: &str) -> Option<PathBuf> {
     None
 }
 
+/// A scripted model server for one run: the harness it talks to, the script, and the repository
+/// its tool calls name files in.
+pub struct Model<'a> {
+    pub harness: &'a str,
+    pub scenario: &'a Path,
+    pub repo: &'a Path,
+}
+
 pub struct LabRun {
     dir: Option<tempfile::TempDir>,
     pub harness: String,
@@ -205,6 +213,33 @@ impl LabRun {
     }
 
     pub fn run_harness(&self, harness: &str, cwd: &Path, args: &[&str]) -> Vec<Value> {
+        let model = Model {
+            harness,
+            scenario: &self.scenario,
+            repo: &self.repo,
+        };
+        let (output, requests) = self.run_with_model(&model, &self.bins.join(harness), cwd, args);
+        assert!(
+            output.status.success(),
+            "{harness} {args:?} failed ({}):\n{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        requests
+    }
+
+    /// Runs `program` (a harness, or a command that starts one) in `cwd` with the environment
+    /// the model's harness needs to reach a fresh scripted model server; its output and the main
+    /// model requests the server saw.
+    pub fn run_with_model(
+        &self,
+        model: &Model,
+        program: &Path,
+        cwd: &Path,
+        args: &[&str],
+    ) -> (Output, Vec<Value>) {
+        let harness = model.harness;
         let port = std::fs::read_to_string(self.root.join("server.port")).unwrap();
         let log = self.out.join("requests.again.jsonl");
         let port_file = self.root.join("server.again.port");
@@ -212,9 +247,9 @@ impl LabRun {
         server
             .arg(lab_dir().join("model_server.py"))
             .arg("--scenario")
-            .arg(&self.scenario)
+            .arg(model.scenario)
             .args(["--harness", harness, "--repo"])
-            .arg(&self.repo)
+            .arg(model.repo)
             .args(["--port", port.trim(), "--port-file"])
             .arg(&port_file)
             .arg("--log")
@@ -228,7 +263,7 @@ impl LabRun {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let mut cmd = Command::new(self.bins.join(harness));
+        let mut cmd = Command::new(program);
         cmd.env_clear()
             .envs([
                 ("HOME", self.home.to_str().unwrap()),
@@ -277,14 +312,7 @@ impl LabRun {
         let output = cmd.output().unwrap();
         let _ = server.kill();
         let _ = server.wait();
-        assert!(
-            output.status.success(),
-            "{harness} {args:?} failed ({}):\n{}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        main_requests(&log)
+        (output, main_requests(&log))
     }
 }
 
