@@ -422,44 +422,9 @@ fn bad_input_is_refused_with_a_reason() {
         .as_str()
         .unwrap()
         .to_string();
-    let git = git2::Repository::open(&repo.root).unwrap();
-    let commit = git
-        .revparse_single(&format!("refs/capsules/{id}"))
-        .unwrap()
-        .peel_to_commit()
-        .unwrap();
-    let manifest = git
-        .find_blob(
-            commit
-                .tree()
-                .unwrap()
-                .get_path(Path::new("capsule.json"))
-                .unwrap()
-                .id(),
-        )
-        .unwrap();
-    let newer = String::from_utf8_lossy(manifest.content())
-        .replace("git-traces/capsule@1", "git-traces/capsule@2");
-    let mut tree = git.treebuilder(Some(&commit.tree().unwrap())).unwrap();
-    tree.insert(
-        "capsule.json",
-        git.blob(newer.as_bytes()).unwrap(),
-        0o100644,
-    )
-    .unwrap();
-    let tree = git.find_tree(tree.write().unwrap()).unwrap();
-    let sig = commit.author();
-    let forged = git.commit(None, &sig, &sig, "newer", &tree, &[]).unwrap();
-    git.reference("refs/capsules/newer", forged, true, "test")
-        .unwrap();
-    let newer_file = repo.root.join("newer.capsule");
-    repo.git(&[
-        "bundle",
-        "create",
-        "-q",
-        newer_file.to_str().unwrap(),
-        "refs/capsules/newer",
-    ]);
+    let newer_file = forge(&repo, &id, "capsule.json", "newer", |text| {
+        text.replace("git-traces/capsule@1", "git-traces/capsule@2")
+    });
     let out = capsule(&repo, &["verify", newer_file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -467,4 +432,57 @@ fn bad_input_is_refused_with_a_reason() {
         stderr.contains("capsule@2") && stderr.contains("upgrade"),
         "{stderr}"
     );
+
+    // A member changed behind the manifest's back (the verifier swapped for another command),
+    // the bundle itself well formed: refused, naming the member, before anything runs.
+    let swapped = forge(&repo, &id, "verifier.json", "swapped", |text| {
+        text.replace(TEST, "echo pwned > /tmp/capsule-pwned")
+    });
+    for cmd in ["verify", "replay"] {
+        let out = capsule(&repo, &[cmd, swapped.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{cmd} accepted a swapped member"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("member verifier.json has sha256"),
+            "{stderr}"
+        );
+    }
+}
+
+/// A copy of capsule `id` with its top-level member `member` rewritten by `edit`, bundled on
+/// `refs/capsules/<name>` into `<name>.capsule`.
+fn forge(
+    repo: &TestRepo,
+    id: &str,
+    member: &str,
+    name: &str,
+    edit: impl Fn(&str) -> String,
+) -> std::path::PathBuf {
+    let git = git2::Repository::open(&repo.root).unwrap();
+    let commit = git
+        .revparse_single(&format!("refs/capsules/{id}"))
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    let tree = commit.tree().unwrap();
+    let blob = git
+        .find_blob(tree.get_path(Path::new(member)).unwrap().id())
+        .unwrap();
+    let text = edit(&String::from_utf8_lossy(blob.content()));
+    let mut builder = git.treebuilder(Some(&tree)).unwrap();
+    builder
+        .insert(member, git.blob(text.as_bytes()).unwrap(), 0o100644)
+        .unwrap();
+    let tree = git.find_tree(builder.write().unwrap()).unwrap();
+    let sig = commit.author();
+    let forged = git.commit(None, &sig, &sig, name, &tree, &[]).unwrap();
+    let refname = format!("refs/capsules/{name}");
+    git.reference(&refname, forged, true, "test").unwrap();
+    let file = repo.root.join(format!("{name}.capsule"));
+    repo.git(&["bundle", "create", "-q", file.to_str().unwrap(), &refname]);
+    file
 }
