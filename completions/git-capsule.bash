@@ -321,13 +321,21 @@ _git__capsule() {
             return 0
             ;;
         git__subcmd__capsule__subcmd__replay)
-            opts="-h -V --against --timeout --json --help --version"
+            opts="-h -V --against --with --matrix --timeout --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --against)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --matrix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

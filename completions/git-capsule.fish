@@ -55,6 +55,8 @@ complete -c git-capsule -n "__fish_git_capsule_using_subcommand open" -l json
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand open" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand open" -s V -l version -d 'Print version'
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -l against -d 'Run against this revision of the current repository instead of the capsule\'s tree' -r
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -l with -d 'Pin a dependency to a version in the checkout before the run (repeatable)' -r
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -l matrix -d 'Replay once per version of a dependency: which one flips the verdict' -r
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -l timeout -d 'Override the sealed time limit' -r
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -l json
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -486,3 +486,104 @@ fn forge(
     repo.git(&["bundle", "create", "-q", file.to_str().unwrap(), &refname]);
     file
 }
+
+/// `--with` and `--matrix` change a dependency's pin in the replay's checkout: which version
+/// flips the verdict. The verifier here reads the pin itself, so the test needs no registry.
+#[test]
+fn a_dependency_matrix_says_which_version_fixes_it() {
+    let repo = common::wired(S);
+    let root = repo.root.clone();
+    write(
+        &repo,
+        S,
+        &root,
+        "w1",
+        "requirements.txt",
+        "requests>=2\nlibfoo==1.2.0\n",
+    );
+    write(
+        &repo,
+        S,
+        &root,
+        "w2",
+        "check.py",
+        "import re, sys\nv = re.search(r'libfoo==([0-9.]+)', open('requirements.txt').read()).group(1)\nprint('libfoo', v)\nsys.exit(0 if tuple(map(int, v.split('.'))) >= (1, 4, 0) else 'libfoo too old: parse bug')\n",
+    );
+    bash(
+        &repo,
+        S,
+        &root,
+        "b1",
+        "python3 check.py || true",
+        "libfoo too old: parse bug",
+    );
+    repo.hook(
+        "SessionEnd",
+        &payload(S, &root, "SessionEnd", json!({"reason": "other"})),
+    );
+    let step = common::step_of(&repo, S, "tool:b1");
+    let file = repo.root.join("dep.capsule");
+    let f = file.to_str().unwrap();
+    json_of(&capsule(
+        &repo,
+        &[
+            "seal",
+            &format!("{}:{step}", &S[..8]),
+            "--test",
+            "python3 check.py",
+            "--expect",
+            "libfoo too old",
+            "-o",
+            f,
+            "--yes",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        json_of(&capsule(&repo, &["replay", f, "--json"]))["kind"],
+        "reproduces"
+    );
+    let with = json_of(&capsule(
+        &repo,
+        &["replay", f, "--with", "libfoo=1.4.0", "--json"],
+    ));
+    assert_eq!(with["kind"], "fixed", "{with:#}");
+    assert_eq!(
+        with["pinned"],
+        json!([{"pin": "libfoo=1.4.0", "file": "requirements.txt"}])
+    );
+    assert!(with["trust"]["dependencies"]
+        .as_str()
+        .unwrap()
+        .contains("libfoo=1.4.0 in requirements.txt"));
+    let matrix = json_of(&capsule(
+        &repo,
+        &["replay", f, "--matrix", "libfoo=1.3.0,1.4.0", "--json"],
+    ));
+    let kinds: Vec<&str> = matrix
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["reproduces", "fixed"]);
+    let text = ok(&capsule(
+        &repo,
+        &["replay", f, "--matrix", "libfoo=1.3.0,1.4.0"],
+    ));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("libfoo=1.3.0") && lines[0].contains("reproduces"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("libfoo=1.4.0") && lines[1].contains("fixed"),
+        "{text}"
+    );
+    let out = capsule(&repo, &["replay", f, "--with", "nothere=1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nothere is declared nowhere"),
+        "{out:?}"
+    );
+}

@@ -12,6 +12,7 @@
 //! same slice sealed twice gives the same bytes.
 
 pub mod open;
+pub mod pins;
 pub mod render;
 pub mod replay;
 pub mod repose;

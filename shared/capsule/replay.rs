@@ -6,6 +6,7 @@
 //! `HOME` and `TMPDIR`, `LANG=C.UTF-8`) in its own process group, and a run past the timeout is
 //! killed, group and all, and counts as inconclusive.
 
+use super::pins::{self, Applied, Pin};
 use super::seal::Verifier;
 use super::verdict::{self, Framework, Outcome, Verdict};
 use super::{Capsule, Error, Result};
@@ -113,23 +114,61 @@ fn kill_group(pgid: u32) {
         .status();
 }
 
-/// Checks `tree` out into a fresh temporary directory and runs the verifier there: what the run
-/// showed, and its output.
+/// The command a run checks and how its output is read.
+pub struct Check<'a> {
+    pub command: &'a str,
+    pub framework: Framework,
+    pub expect: Option<&'a str>,
+}
+
+impl Verifier {
+    pub fn check(&self) -> Check<'_> {
+        Check {
+            command: &self.command,
+            framework: self.framework,
+            expect: self.expect.as_deref(),
+        }
+    }
+}
+
+/// One verifier run in a fresh checkout.
+pub struct Run {
+    pub outcome: Outcome,
+    pub output: String,
+    /// Where `pins` were written before the run.
+    pub pinned: Vec<Applied>,
+}
+
+/// Checks `tree` out into a fresh temporary directory, writes `pins` into its manifests, and
+/// runs the check there.
 pub fn run_in_tree(
     repo: &Repository,
     tree: Oid,
-    command: &str,
-    framework: Framework,
-    expect: Option<&str>,
+    check: &Check,
+    pins: &[Pin],
     timeout: Duration,
-) -> Result<(Outcome, String)> {
+) -> Result<Run> {
     let dir = tempfile::Builder::new()
         .prefix("git-capsule-run-")
         .tempdir()?;
     checkout(repo, tree, dir.path())?;
-    let ran = run_command(dir.path(), command, timeout, Env::Minimal)?;
-    let outcome = verdict::parse(framework, ran.exit, ran.timed_out, &ran.output, expect);
-    Ok((outcome, ran.output))
+    let pinned = pins::apply(dir.path(), pins).map_err(|reason| Error::Invalid {
+        what: "--with/--matrix".into(),
+        reason,
+    })?;
+    let ran = run_command(dir.path(), check.command, timeout, Env::Minimal)?;
+    let outcome = verdict::parse(
+        check.framework,
+        ran.exit,
+        ran.timed_out,
+        &ran.output,
+        check.expect,
+    );
+    Ok(Run {
+        outcome,
+        output: ran.output,
+        pinned,
+    })
 }
 
 /// Writes `tree`'s files into `dir`, touching no index and no repository.
@@ -145,15 +184,32 @@ pub fn checkout(repo: &Repository, tree: Oid, dir: &Path) -> Result<()> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Trust {
     pub environment: &'static str,
+    pub dependencies: String,
     pub sandbox: &'static str,
     pub test: &'static str,
 }
 
-const TRUST: Trust = Trust {
-    environment: "minimal: PATH, a scratch HOME and TMPDIR, LANG=C.UTF-8; toolchains and dependencies are this machine's, not pinned",
-    sandbox: "none: a temporary checkout outside any repository, with this user's rights and network",
-    test: "the capsule's own verifier, judged against the failure recorded when it was sealed",
-};
+fn trust(pinned: &[Applied]) -> Trust {
+    Trust {
+        environment:
+            "minimal: PATH, a scratch HOME and TMPDIR, LANG=C.UTF-8; toolchains are this machine's",
+        dependencies: if pinned.is_empty() {
+            "as the capsule's tree declares them, installed by the verifier if it does".into()
+        } else {
+            format!(
+                "pinned by this replay ({}), resolved by the verifier's own install step",
+                pinned
+                    .iter()
+                    .map(|a| format!("{} in {}", a.pin, a.file))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+        sandbox:
+            "none: a temporary checkout outside any repository, with this user's rights and network",
+        test: "the capsule's own verifier, judged against the failure recorded when it was sealed",
+    }
+}
 
 /// The result of `git capsule replay`.
 #[derive(Debug, Clone, Serialize)]
@@ -166,16 +222,20 @@ pub struct Replay {
     pub verdict: Verdict,
     pub recorded: Outcome,
     pub now: Outcome,
+    /// Where `--with`/`--matrix` pins were written.
+    pub pinned: Vec<Applied>,
     pub trust: Trust,
     /// The end of the run's output.
     pub output_tail: String,
 }
 
-/// Replays `capsule`'s verifier in its own tree, or in `against` (a revision of `repo`).
+/// Replays `capsule`'s verifier in its own tree, or in `against` (a revision of `repo`), with
+/// `pins` written into the checkout's manifests.
 pub fn replay(
     capsule: &Capsule,
     repo: Option<&Repository>,
     against: Option<&str>,
+    pins: &[Pin],
     timeout: Option<Duration>,
 ) -> Result<Replay> {
     let verifier = capsule.verifier()?;
@@ -192,10 +252,10 @@ pub fn replay(
         None => {
             let own = capsule.repo()?;
             let tree = capsule.repo_tree()?;
-            return finish(capsule, &own, tree, None, &verifier, timeout);
+            return finish(capsule, &own, tree, None, &verifier, pins, timeout);
         }
     };
-    finish(capsule, source, tree, against, &verifier, timeout)
+    finish(capsule, source, tree, against, &verifier, pins, timeout)
 }
 
 fn finish(
@@ -204,16 +264,14 @@ fn finish(
     tree: Oid,
     against: Option<&str>,
     verifier: &Verifier,
+    pins: &[Pin],
     timeout: Duration,
 ) -> Result<Replay> {
-    let (now, output) = run_in_tree(
-        repo,
-        tree,
-        &verifier.command,
-        verifier.framework,
-        verifier.expect.as_deref(),
-        timeout,
-    )?;
+    let Run {
+        outcome: now,
+        output,
+        pinned,
+    } = run_in_tree(repo, tree, &verifier.check(), pins, timeout)?;
     let tail_start = output.char_indices().rev().nth(2000).map_or(0, |(i, _)| i);
     Ok(Replay {
         schema: "git-traces/capsule-replay@1",
@@ -222,7 +280,8 @@ fn finish(
         verdict: verdict::judge(&verifier.recorded, &now),
         recorded: verifier.recorded.clone(),
         now,
-        trust: TRUST,
+        trust: trust(&pinned),
+        pinned,
         output_tail: output[tail_start..].to_string(),
     })
 }

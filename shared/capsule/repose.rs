@@ -122,7 +122,7 @@ pub fn repose(capsule: &Capsule, repo: Option<&Repository>, request: &Request) -
         }
     };
     let reposable = Reposable::of(harness)?;
-    let before = replay::replay(capsule, None, None, None)?.verdict;
+    let before = replay::replay(capsule, None, None, &[], None)?.verdict;
     let opened = open::open(capsule, repo, &request.dir)?;
     let dir = opened.dir.canonicalize()?;
     let pack: ctx::Pack =

@@ -141,14 +141,18 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
     members.insert("env.json".into(), pretty(&env));
 
     let framework = verdict::detect(&request.test);
-    let (recorded, _) = replay::run_in_tree(
+    let recorded = replay::run_in_tree(
         repo,
         repo_tree,
-        &request.test,
-        framework,
-        request.expect.as_deref(),
+        &replay::Check {
+            command: &request.test,
+            framework,
+            expect: request.expect.as_deref(),
+        },
+        &[],
         request.timeout,
-    )?;
+    )?
+    .outcome;
     let verifier = Verifier {
         command: request.test.clone(),
         framework,

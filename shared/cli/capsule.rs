@@ -1,6 +1,6 @@
 //! `git capsule`: seal a failing episode, check it, open it anywhere, replay its verdict.
 
-use crate::capsule::{self, open, render, replay, seal, Capsule};
+use crate::capsule::{self, open, pins, render, replay, seal, Capsule};
 use crate::render::json_pretty;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -144,13 +144,27 @@ pub struct OpenArgs {
 /// tests failed). The trust lines say what was and was not controlled. Exits 0 whatever the
 /// verdict; scripts read `kind` from --json.
 ///
+/// --with NAME=VERSION and --matrix NAME=V1,V2 change a dependency's pin where the project
+/// declares it (requirements*.txt, pyproject.toml, package.json, Cargo.toml, go.mod, at the top or
+/// one directory down) before the run; lockfiles are left alone, so the verifier's own install
+/// step resolves the new pin (e.g. `pip install -r requirements.txt && pytest`). A matrix replays
+/// once per version and prints one verdict per line.
+///
 /// Example: git capsule replay parse-bug.capsule --against main
+///
+/// Example: git capsule replay parse-bug.capsule --matrix libfoo=1.3.0,1.4.0
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
     pub capsule: String,
     /// Run against this revision of the current repository instead of the capsule's tree.
     #[arg(long, value_name = "REV")]
     pub against: Option<String>,
+    /// Pin a dependency to a version in the checkout before the run (repeatable).
+    #[arg(long = "with", value_name = "NAME=VERSION", value_parser = pins::parse)]
+    pub with: Vec<pins::Pin>,
+    /// Replay once per version of a dependency: which one flips the verdict.
+    #[arg(long, value_name = "NAME=V1,V2,...", value_parser = pins::parse_matrix)]
+    pub matrix: Option<pins::Matrix>,
     /// Override the sealed time limit.
     #[arg(long, value_parser = super::trace::parse_span)]
     pub timeout: Option<Duration>,
@@ -304,24 +318,49 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         }
         Command::Replay(args) => {
             let capsule = Capsule::load(repo.as_ref(), &args.capsule)?;
-            let result = replay::replay(
-                &capsule,
-                repo.as_ref(),
-                args.against.as_deref(),
-                args.timeout,
-            )?;
+            let replay = |extra: Option<&pins::Pin>| {
+                let mut pins = args.with.clone();
+                pins.extend(extra.cloned());
+                replay::replay(
+                    &capsule,
+                    repo.as_ref(),
+                    args.against.as_deref(),
+                    &pins,
+                    args.timeout,
+                )
+            };
+            let Some(matrix) = &args.matrix else {
+                let result = replay(None)?;
+                if args.json {
+                    json_pretty(out, &result)?;
+                } else {
+                    writeln!(
+                        out,
+                        "{}: {}",
+                        result.verdict.kind.as_str(),
+                        result.verdict.reason
+                    )?;
+                    trust_lines(out, &result.trust)?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            };
+            let mut results = Vec::new();
+            for pin in &matrix.0 {
+                let result = replay(Some(pin))?;
+                if !args.json {
+                    writeln!(
+                        out,
+                        "{pin:<24} {}: {}",
+                        result.verdict.kind.as_str(),
+                        result.verdict.reason
+                    )?;
+                }
+                results.push(result);
+            }
             if args.json {
-                json_pretty(out, &result)?;
-            } else {
-                writeln!(
-                    out,
-                    "{}: {}\n  trust  environment: {}\n         sandbox: {}\n         test: {}",
-                    result.verdict.kind.as_str(),
-                    result.verdict.reason,
-                    result.trust.environment,
-                    result.trust.sandbox,
-                    result.trust.test
-                )?;
+                json_pretty(out, &results)?;
+            } else if let Some(last) = results.last() {
+                trust_lines(out, &last.trust)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -422,6 +461,14 @@ the harness's output is in {}",
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn trust_lines(out: &mut dyn Write, trust: &replay::Trust) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  trust  environment: {}\n         dependencies: {}\n         sandbox: {}\n         test: {}",
+        trust.environment, trust.dependencies, trust.sandbox, trust.test
+    )
 }
 
 fn capsule_ids(repo: &git2::Repository) -> Vec<String> {
