@@ -587,3 +587,82 @@ fn a_dependency_matrix_says_which_version_fixes_it() {
         "{out:?}"
     );
 }
+
+/// One labelled example of every kind in the scanner's corpus, written into a file by the agent
+/// (so it is in the working tree the capsule carries) and printed by its commands (so it is in
+/// the trajectory and the context pack): none reaches any object of the bundle.
+#[test]
+fn no_planted_secret_of_any_kind_reaches_the_bundle() {
+    let corpus = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/secrets/corpus.jsonl"),
+    )
+    .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut planted: Vec<(String, String)> = Vec::new();
+    for line in corpus.lines() {
+        let row: Value = serde_json::from_str(line).unwrap();
+        let (Some(kind), Some(secret)) = (row["kind"].as_str(), row["secret"].as_str()) else {
+            continue;
+        };
+        if seen.insert(kind.to_string()) {
+            planted.push((
+                secret.to_string(),
+                row["text"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert!(planted.len() >= 30, "{} kinds", planted.len());
+    let repo = common::wired(S);
+    let root = repo.root.clone();
+    let settings: String = planted.iter().map(|(_, text)| text.clone()).collect();
+    write(&repo, S, &root, "w1", "settings.txt", &settings);
+    for (n, (_, text)) in planted.iter().enumerate() {
+        bash(&repo, S, &root, &format!("k{n}"), "true", text);
+    }
+    repo.hook(
+        "SessionEnd",
+        &payload(S, &root, "SessionEnd", json!({"reason": "other"})),
+    );
+    let (first, last) = (
+        common::step_of(&repo, S, "tool:k0"),
+        common::step_of(&repo, S, &format!("tool:k{}", planted.len() - 1)),
+    );
+    let file = repo.root.join("secrets.capsule");
+    let sealed = json_of(&capsule(
+        &repo,
+        &[
+            "seal",
+            &format!("{}:{first}-{last}", &S[..8]),
+            "--test",
+            "true",
+            "-o",
+            file.to_str().unwrap(),
+            "--yes",
+            "--json",
+        ],
+    ));
+    let redacted: u64 = sealed["manifest"]["privacy"]["redactions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert!(
+        redacted >= planted.len() as u64,
+        "{redacted} redactions for {} kinds",
+        planted.len()
+    );
+    let objects = bundle_objects(&repo, &file);
+    assert!(objects.contains("settings.txt"), "the file is in the tree");
+    let leaked: Vec<&str> = planted
+        .iter()
+        .filter(|(secret, _)| objects.contains(secret.as_str()))
+        .map(|(secret, _)| secret.as_str())
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "{} of {} leaked: {leaked:?}",
+        leaked.len(),
+        planted.len()
+    );
+}
