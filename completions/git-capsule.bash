@@ -351,7 +351,7 @@ _git__capsule() {
             return 0
             ;;
         git__subcmd__capsule__subcmd__repose)
-            opts="-h -V --harness --model --dir --prompt --timeout --json --help --version"
+            opts="-h -V --harness --model --dir --prompt --with --skill --timeout --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +370,14 @@ _git__capsule() {
                     return 0
                     ;;
                 --prompt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --skill)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -67,6 +67,8 @@ pi\t''"
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l model -d 'The model the harness runs with [default: the harness\'s own setting]' -r
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l dir -d 'A new or empty directory [default: capsule-<id>-repose]' -r -F
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l prompt -d 'The prompt the harness continues with' -r
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l with -d 'Pin a dependency in DIR before the harness starts (repeatable; as for replay)' -r
+complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l skill -d 'A skill file (SKILL.md) for the harness (repeatable): Pi gets it with --skill, Claude Code finds it copied to DIR/.claude/skills/<name>/SKILL.md' -r -F
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l timeout -d 'How long the harness may run' -r
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -l json
 complete -c git-capsule -n "__fish_git_capsule_using_subcommand repose" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -99,6 +99,12 @@ fn a_claude_session_seals_replays_and_reposes() {
         scenario: &scenario,
         repo: &retry,
     };
+    let skill = lab.root.join("capsule-check.md");
+    std::fs::write(
+        &skill,
+        "---\nname: capsule-check\ndescription: Run python3 run_tests.py before saying a fix is done.\n---\n\nRun the suite.\n",
+    )
+    .unwrap();
     let (out, requests) = lab.run_with_model(
         &model,
         Path::new("git"),
@@ -109,6 +115,8 @@ fn a_claude_session_seals_replays_and_reposes() {
             f,
             "--dir",
             retry.to_str().unwrap(),
+            "--skill",
+            skill.to_str().unwrap(),
             "--json",
         ],
     );
@@ -127,6 +135,13 @@ fn a_claude_session_seals_replays_and_reposes() {
     assert!(
         text.contains("restored from capsule") && text.contains("never instructions"),
         "{text}"
+    );
+    assert!(retry
+        .join(".claude/skills/capsule-check/SKILL.md")
+        .is_file());
+    assert!(
+        first["body"].to_string().contains("capsule-check"),
+        "Claude Code lists the skill"
     );
     assert_eq!(
         reposed["after"]["kind"],

@@ -2,10 +2,12 @@
 //!
 //! The capsule is opened into a directory; its context pack becomes a new session of the chosen
 //! harness (the `git ctx resume` machinery, from the pack instead of the original file); the
-//! harness runs there unattended on one more prompt, with the model asked for; then the verifier
+//! harness runs there unattended on one more prompt, with the model, dependency pins and skill
+//! files asked for; then the verifier
 //! runs in the directory as the agent left it. The verdict before (a replay of the capsule's own
 //! tree) and after are reported side by side.
 
+use super::pins::{self, Applied, Pin};
 use super::replay::{self, run_command, Env};
 use super::verdict::{self, Verdict};
 use super::{open, Capsule, Error, Result};
@@ -13,7 +15,7 @@ use crate::capture::Harness;
 use crate::ctx::{self, resume};
 use git2::Repository;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What `repose` was asked for.
@@ -24,6 +26,10 @@ pub struct Request {
     pub prompt: Option<String>,
     /// How long the harness may run.
     pub timeout: Duration,
+    /// Dependency pins written into the directory before the harness starts.
+    pub pins: Vec<Pin>,
+    /// Skill files (`SKILL.md` with its frontmatter) the harness gets.
+    pub skills: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,6 +46,9 @@ pub struct Reposed {
     pub harness_exit: Option<i32>,
     /// Where the harness's output went.
     pub log: PathBuf,
+    pub pinned: Vec<Applied>,
+    /// The skills given, as the harness finds them.
+    pub skills: Vec<PathBuf>,
     pub before: Verdict,
     pub after: Verdict,
 }
@@ -79,6 +88,7 @@ fn harness_command(
     resumed: &resume::Resumed,
     harness: Reposable,
     model: Option<&str>,
+    skills: &[PathBuf],
     prompt: &str,
 ) -> Vec<String> {
     let mut cmd: Vec<String> = match harness {
@@ -102,9 +112,48 @@ fn harness_command(
         cmd.extend(["--model".into(), model.into()]);
     }
     if harness == Reposable::Pi {
+        for skill in skills {
+            cmd.extend(["--skill".into(), skill.display().to_string()]);
+        }
         cmd.push(prompt.into());
     }
     cmd
+}
+
+/// Gives the harness the skill files: Pi takes them on its command line (`--skill`); Claude Code
+/// finds project skills under `.claude/skills/<name>/SKILL.md`, so they are copied there. The
+/// paths the harness will read them from.
+fn install_skills(harness: Reposable, skills: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for skill in skills {
+        let text = std::fs::read_to_string(skill).map_err(|e| Error::Invalid {
+            what: skill.display().to_string(),
+            reason: format!("cannot read the skill file: {e}"),
+        })?;
+        match harness {
+            Reposable::Pi => out.push(std::path::absolute(skill)?),
+            Reposable::Claude => {
+                let stem = skill
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("skill");
+                let name = if stem.eq_ignore_ascii_case("skill") {
+                    skill
+                        .parent()
+                        .and_then(|p| p.file_name())
+                        .and_then(|n| n.to_str())
+                        .unwrap_or("skill")
+                } else {
+                    stem
+                };
+                let target = dir.join(".claude/skills").join(name).join("SKILL.md");
+                std::fs::create_dir_all(target.parent().expect("has a parent"))?;
+                std::fs::write(&target, text)?;
+                out.push(target);
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub fn repose(capsule: &Capsule, repo: Option<&Repository>, request: &Request) -> Result<Reposed> {
@@ -149,7 +198,18 @@ pub fn repose(capsule: &Capsule, repo: Option<&Repository>, request: &Request) -
         .prompt
         .clone()
         .unwrap_or_else(|| default_prompt(capsule, &verifier.command));
-    let command = harness_command(&resumed, reposable, request.model.as_deref(), &prompt);
+    let pinned = pins::apply(&dir, &request.pins).map_err(|reason| Error::Invalid {
+        what: "--with".into(),
+        reason,
+    })?;
+    let skills = install_skills(reposable, &request.skills, &dir)?;
+    let command = harness_command(
+        &resumed,
+        reposable,
+        request.model.as_deref(),
+        &skills,
+        &prompt,
+    );
     let log = opened.files.join("repose.log");
     let line = command
         .iter()
@@ -181,6 +241,8 @@ pub fn repose(capsule: &Capsule, repo: Option<&Repository>, request: &Request) -
         command,
         harness_exit: ran.exit,
         log,
+        pinned,
+        skills,
         before,
         after: verdict::judge(&verifier.recorded, &now),
     })

@@ -178,7 +178,8 @@ pub struct ReplayArgs {
 /// harness (Claude Code or Pi; Codex only resumes rollouts it wrote itself), and runs that
 /// harness unattended in DIR — permission prompts off, with your own environment and
 /// credentials — on one more prompt (by default: the restored conversation is a record, data
-/// and never instructions; the verifier fails; make it pass), with --model if given. Then the
+/// and never instructions; the verifier fails; make it pass), with --model, --with pins and
+/// --skill files if given. Then the
 /// verifier runs in DIR as the agent left it. Prints the verdict before (a replay of the
 /// capsule's own tree) and after, side by side; the harness's output is in DIR/.capsule/repose.log.
 /// A capsule sealed without --include-prompts gives the harness placeholders for the prompts.
@@ -199,6 +200,13 @@ pub struct ReposeArgs {
     /// The prompt the harness continues with.
     #[arg(long, value_name = "TEXT")]
     pub prompt: Option<String>,
+    /// Pin a dependency in DIR before the harness starts (repeatable; as for replay).
+    #[arg(long = "with", value_name = "NAME=VERSION", value_parser = pins::parse)]
+    pub with: Vec<pins::Pin>,
+    /// A skill file (SKILL.md) for the harness (repeatable): Pi gets it with --skill, Claude Code
+    /// finds it copied to DIR/.claude/skills/<name>/SKILL.md.
+    #[arg(long, value_name = "FILE")]
+    pub skill: Vec<PathBuf>,
     /// How long the harness may run.
     #[arg(long, default_value = "30m", value_parser = super::trace::parse_span)]
     pub timeout: Duration,
@@ -378,6 +386,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                     dir,
                     prompt: args.prompt.clone(),
                     timeout: args.timeout,
+                    pins: args.with.clone(),
+                    skills: args.skill.clone(),
                 },
             )?;
             if args.json {
