@@ -451,6 +451,15 @@ fn bad_input_is_refused_with_a_reason() {
             "{stderr}"
         );
     }
+    // The manifest itself edited (its privacy report made to claim prompts were kept): its id
+    // no longer matches.
+    let edited = forge(&repo, &id, "capsule.json", "edited", |text| {
+        text.replace("\"prompts_included\": false", "\"prompts_included\": true")
+    });
+    let out = capsule(&repo, &["verify", edited.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("hashes to id"), "{stderr}");
 }
 
 /// A copy of capsule `id` with its top-level member `member` rewritten by `edit`, bundled on

@@ -146,13 +146,14 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// The id: a hash of the members' digests, so it names the content whatever the file is called.
-pub(crate) fn content_id(members: &BTreeMap<String, MemberDigest>) -> String {
-    let mut hasher = Sha256::new();
-    for (path, digest) in members {
-        hasher.update(format!("{path} {} {}\n", digest.sha256, digest.size));
-    }
-    format!("{:x}", hasher.finalize())[..20].to_string()
+/// The id: a hash of the manifest with its id left empty. The manifest lists every member's
+/// digest, so the id names the whole content, whatever the file is called, and a manifest
+/// changed after sealing (its intent, its privacy report) no longer matches it.
+pub(crate) fn content_id(manifest: &Manifest) -> String {
+    let mut unnamed = manifest.clone();
+    unnamed.id = String::new();
+    let bytes = serde_json::to_vec(&unnamed).expect("manifest serialises");
+    sha256_hex(&bytes)[..20].to_string()
 }
 
 /// A capsule read and checked: its objects sit in `repo` (the user's repository, or a
@@ -359,10 +360,10 @@ fn check(repo: &Repository, commit: Oid, what: &str) -> Result<Manifest> {
             )));
         }
     }
-    let id = content_id(&manifest.members);
+    let id = content_id(&manifest);
     if id != manifest.id {
         return Err(invalid(format!(
-            "its members hash to id {id}, capsule.json says {}",
+            "its content hashes to id {id}, capsule.json says {}",
             manifest.id
         )));
     }

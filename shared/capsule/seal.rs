@@ -211,9 +211,9 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
             )
         })
         .collect::<BTreeMap<u64, Prompt>>();
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         schema: CAPSULE_SCHEMA.into(),
-        id: content_id(&digests),
+        id: String::new(),
         source: Source {
             session: session_id.clone(),
             from,
@@ -246,6 +246,7 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
         },
         members: digests,
     };
+    manifest.id = content_id(&manifest);
     members.insert(
         "capsule.json".into(),
         pretty(&serde_json::to_value(&manifest).expect("manifest serialises")),
