@@ -589,12 +589,16 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__push)
-            opts="-h -V --json --help --version"
+            opts="-h -V --capsule --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --capsule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -122,6 +122,7 @@ complete -c git-trace -n "__fish_git_trace_using_subcommand share" -s y -l yes -
 complete -c git-trace -n "__fish_git_trace_using_subcommand share" -l json -d 'Print the review as JSON (findings, counts, withheld) instead of text'
 complete -c git-trace -n "__fish_git_trace_using_subcommand share" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand share" -s V -l version -d 'Print version'
+complete -c git-trace -n "__fish_git_trace_using_subcommand push" -l capsule -d 'A capsule to send too (a .capsule file or an id under refs/capsules/; repeatable)' -r
 complete -c git-trace -n "__fish_git_trace_using_subcommand push" -l json
 complete -c git-trace -n "__fish_git_trace_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c git-trace -n "__fish_git_trace_using_subcommand push" -s V -l version -d 'Print version'

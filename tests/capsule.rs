@@ -326,7 +326,13 @@ fn a_capsule_opens_and_replays_in_another_clone() {
     let text = ok(&capsule(&other, &["replay", file.to_str().unwrap()]));
     assert!(text.starts_with("reproduces: "), "{text}");
 
-    // Through the remote: push the file's capsule, fetch it in the other clone, open it by id.
+    // Through the remote: `git trace push` sends a capsule only when named; `git capsule push`
+    // sends it too; the other clone fetches it and opens it by id.
+    let on_remote = || repo.git(&["ls-remote", "origin", "refs/capsules/*"]);
+    repo.trace(&["push", "origin"]);
+    assert_eq!(on_remote(), "", "not named, not pushed");
+    repo.trace(&["push", "origin", "--capsule", &id[..8]]);
+    assert!(on_remote().contains(&format!("refs/capsules/{id}")));
     ok(&capsule(&repo, &["push", "origin", file.to_str().unwrap()]));
     let fetched = ok(&capsule(&other, &["fetch", "origin"]));
     assert!(fetched.contains(&format!("new capsule {id}")), "{fetched}");

@@ -74,16 +74,20 @@ pub struct ShareArgs {
 /// Send shared sessions and notes to a remote
 ///
 /// Pushes refs/traces/shared/* and refs/notes/traces, with explicit refspecs: the private refs
-/// (refs/traces/sessions/*, trails/*) and the journal never leave. When another clone pushed notes
-/// first, theirs are fetched and merged (the union of both clones' anchors), and the push is tried
-/// again. An interrupted push completes when run again.
+/// (refs/traces/sessions/*, trails/*) and the journal never leave; capsules only when named
+/// with --capsule (each checked first, as `git capsule verify` does). When another clone pushed
+/// notes first, theirs are fetched and merged (the union of both clones' anchors), and the push
+/// is tried again. An interrupted push completes when run again.
 ///
-/// Example: git trace push origin
+/// Example: git trace push origin --capsule 4816415b
 #[derive(Args, Debug)]
 pub struct PushArgs {
     /// The remote (default: origin).
     #[arg(default_value = "origin")]
     pub remote: String,
+    /// A capsule to send too (a .capsule file or an id under refs/capsules/; repeatable).
+    #[arg(long, value_name = "CAPSULE")]
+    pub capsule: Vec<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -340,7 +344,13 @@ fn ask(out: &mut dyn Write, edits: &mut Edits) -> anyhow::Result<Answer> {
 
 pub fn push_cmd(args: PushArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let repo = super::open_repo()?;
-    let moved = transport::push(&repo, &workdir(&repo), &args.remote)?;
+    let mut capsules = Vec::new();
+    for spec in &args.capsule {
+        let capsule = crate::capsule::Capsule::load(Some(&repo), spec)?;
+        capsule.keep_in(&repo)?;
+        capsules.push(crate::capsule::capsule_ref(&capsule.manifest.id));
+    }
+    let moved = transport::push(&repo, &workdir(&repo), &args.remote, &capsules)?;
     moved_report(out, &moved, args.json, "pushed to")
 }
 

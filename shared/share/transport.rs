@@ -90,8 +90,14 @@ fn has_ref(repo: &git2::Repository, name: &str) -> bool {
     repo.refname_to_id(name).is_ok()
 }
 
-/// `git trace push`: the shared sessions and the notes, nothing else.
-pub fn push(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<Moved, Error> {
+/// `git trace push`: the shared sessions, the notes and the capsule refs named in `capsules`
+/// (`refs/capsules/<id>`), nothing else.
+pub fn push(
+    repo: &git2::Repository,
+    workdir: &Path,
+    remote: &str,
+    capsules: &[String],
+) -> Result<Moved, Error> {
     check_remote(repo, remote)?;
     let mut moved = Moved {
         remote: remote.to_string(),
@@ -108,6 +114,8 @@ pub fn push(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<Mov
         if has_ref(repo, NOTES_REF) {
             specs.push(NOTES_SPEC);
         }
+        let capsule_specs: Vec<String> = capsules.iter().map(|r| format!("{r}:{r}")).collect();
+        specs.extend(capsule_specs.iter().map(String::as_str));
         if specs.is_empty() {
             return Ok(moved);
         }
