@@ -70,6 +70,9 @@ _git__trace() {
             git__trace,uninstall)
                 cmd="git__trace__subcmd__uninstall"
                 ;;
+            git__trace,view)
+                cmd="git__trace__subcmd__view"
+                ;;
             git__trace__subcmd__help,doctor)
                 cmd="git__trace__subcmd__help__subcmd__doctor"
                 ;;
@@ -124,6 +127,9 @@ _git__trace() {
             git__trace__subcmd__help,uninstall)
                 cmd="git__trace__subcmd__help__subcmd__uninstall"
                 ;;
+            git__trace__subcmd__help,view)
+                cmd="git__trace__subcmd__help__subcmd__view"
+                ;;
             *)
                 ;;
         esac
@@ -131,7 +137,7 @@ _git__trace() {
 
     case "${cmd}" in
         git__trace)
-            opts="-h -V --help --version init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help"
+            opts="-h -V --help --version init uninstall doctor list show query map stats import redact share push fetch forget rescan export view hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,7 +223,7 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__help)
-            opts="init uninstall doctor list show query map stats import redact share push fetch forget rescan export hook help"
+            opts="init uninstall doctor list show query map stats import redact share push fetch forget rescan export view hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +475,20 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__view)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -762,6 +782,24 @@ _git__trace() {
                     return 0
                     ;;
                 --remote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__view)
+            opts="-h -V --port --open --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -23,3 +23,4 @@ pub mod stats;
 pub mod store;
 pub mod track;
 pub mod trail;
+pub mod view;

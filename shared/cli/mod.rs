@@ -14,6 +14,7 @@ pub mod share;
 pub mod stats;
 pub mod trace;
 pub mod trail;
+pub mod view;
 
 use std::io::Write;
 use std::process::ExitCode;

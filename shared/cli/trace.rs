@@ -47,6 +47,7 @@ pub enum Command {
     Forget(super::share::ForgetArgs),
     Rescan(super::share::RescanArgs),
     Export(super::export::ExportArgs),
+    View(super::view::ViewArgs),
     Hook(HookArgs),
     /// `git trace <id>[:<step>]`: the same as `git trace show <id>[:<step>]`.
     #[command(external_subcommand)]
@@ -394,6 +395,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Forget(args) => super::share::forget_cmd(args, out),
         Command::Rescan(args) => super::share::rescan_cmd(args, out),
         Command::Export(args) => super::export::run(args, out),
+        Command::View(args) => super::view::run(args, out),
     }
 }
 

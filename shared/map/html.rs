@@ -94,6 +94,11 @@ pub fn map_html(
     trace: &Trace,
     ctx_tokens: Option<&[(u64, u64)]>,
 ) -> io::Result<()> {
+    page(out, map, &map_svg(map, trace, ctx_tokens))
+}
+
+/// The subway map itself, as one inline SVG (also drawn by `git trace view`).
+pub fn map_svg(map: &SessionMap, trace: &Trace, ctx_tokens: Option<&[(u64, u64)]>) -> String {
     let grid = Grid::new(trace.steps.len());
     let mut svg = String::new();
     open_svg(&mut svg, &grid);
@@ -105,7 +110,7 @@ pub fn map_html(
     stations(&mut svg, &grid, trace);
     git_columns(&mut svg, &grid, map);
     svg.push_str("</svg>\n");
-    page(out, map, &svg)
+    svg
 }
 
 fn open_svg(svg: &mut String, grid: &Grid) {
@@ -274,7 +279,7 @@ fn git_columns(svg: &mut String, grid: &Grid, map: &SessionMap) {
     }
 }
 
-const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fff}
+pub const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fff}
 h1{font-size:20px;margin:0 0 4px}.meta{color:#555;margin-bottom:12px}
 .scroll{overflow-x:auto;border:1px solid #ddd;border-radius:6px;padding:4px}
 svg text{font:11px system-ui,sans-serif}.lane{text-anchor:end;fill:#444}
@@ -313,7 +318,7 @@ fn page(out: &mut dyn Write, map: &SessionMap, svg: &str) -> io::Result<()> {
     writeln!(out, "</body>\n</html>")
 }
 
-fn burst_table(out: &mut dyn Write, bursts: &[Burst]) -> io::Result<()> {
+pub fn burst_table(out: &mut dyn Write, bursts: &[Burst]) -> io::Result<()> {
     writeln!(
         out,
         "<table>\n<tr><th>burst</th><th>prompt</th><th>steps</th><th>files</th><th>patches</th></tr>"

@@ -18,7 +18,7 @@
 
 mod html;
 
-pub use html::map_html;
+pub use html::{burst_table, map_html, map_svg, CSS as MAP_CSS};
 
 use crate::explain::{prompt_of, wall_seconds};
 use crate::model::{Step, StepKind, Trace};

@@ -57,11 +57,16 @@ pub fn chromium(args: &[&str]) -> Output {
 
 /// Screenshots `html` into `png` at `width`x`height`; returns the PNG's size in bytes.
 pub fn screenshot(html: &Path, png: &Path, width: u32, height: u32) -> u64 {
+    screenshot_url(&format!("file://{}", html.display()), png, width, height)
+}
+
+/// Screenshots the page at `url` into `png`; returns the PNG's size in bytes.
+pub fn screenshot_url(url: &str, png: &Path, width: u32, height: u32) -> u64 {
     let _ = std::fs::remove_file(png);
     chromium(&[
         &format!("--screenshot={}", png.display()),
         &format!("--window-size={width},{height}"),
-        &format!("file://{}", html.display()),
+        url,
     ]);
     std::fs::metadata(png)
         .unwrap_or_else(|e| panic!("no screenshot at {}: {e}", png.display()))
@@ -70,12 +75,12 @@ pub fn screenshot(html: &Path, png: &Path, width: u32, height: u32) -> u64 {
 
 /// The DOM after load, and the console lines that report errors.
 pub fn dom(html: &Path) -> (String, Vec<String>) {
-    let out = chromium(&[
-        "--enable-logging=stderr",
-        "--v=0",
-        "--dump-dom",
-        &format!("file://{}", html.display()),
-    ]);
+    dom_url(&format!("file://{}", html.display()))
+}
+
+/// The DOM of the page at `url` after load, and the console lines that report errors.
+pub fn dom_url(url: &str) -> (String, Vec<String>) {
+    let out = chromium(&["--enable-logging=stderr", "--v=0", "--dump-dom", url]);
     let errors = String::from_utf8_lossy(&out.stderr)
         .lines()
         .filter(|l| l.contains("Uncaught") || l.to_lowercase().contains("console"))
