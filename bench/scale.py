@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """git-traces at scale: every read command at 10,000 sessions, what that many refs cost git's own
-fetch and gc, and whether a 1,000,000-commit history slows `list` and `query`.
+fetch and gc, whether a 1,000,000-commit history slows `list` and `query`, and the pages of
+`git trace view`.
 
 Run by hand (not in CI), on a quiet machine, from the project root:
 
     cargo build --release && python3 bench/scale.py [--sessions 10000] [--commits 1000000] [--runs 5]
-                                                    [--only commands,refs,history]
+                                                    [--only commands,refs,history,view]
 
 Binaries come from $CARGO_TARGET_DIR/release (default target/release). Repositories are made
 under $BENCH_DIR (default ~/.cache/git-traces-bench) once and reused:
@@ -24,6 +25,8 @@ under $BENCH_DIR (default ~/.cache/git-traces-bench) once and reused:
 * history — a repository with --commits commits (made with git fast-import, one small file
   changed per commit, commit-graph written as git gc would) holding the same 10,000 sessions:
   `list` and `query` cold and warm against the corpus with its one commit.
+* view — `git trace view` on the corpus (plus a session of about 2,000 steps): the median time
+  of each page over HTTP, the server kept running, and its size.
 """
 import argparse, os, shutil, statistics, subprocess, sys, time
 
@@ -33,6 +36,8 @@ import query  # noqa: E402  (make_repo, transcript: the corpus)
 
 ENV = dict(query.ENV)
 BIG_ID = "b16b16b1-0000-4000-8000-000000000000"
+# About 2,000 steps: the size the view's budget names.
+MID_ID = "2c002c00-0000-4000-8000-000000000000"
 
 
 def run(args, cwd, check=True):
@@ -62,11 +67,12 @@ def corpus(base, n):
     path = os.path.join(base, f"query-{n}")
     if query.make_repo(path, n, open(query.SAMPLE).read()) is not None:
         run(["git", "pack-refs", "--all"], path)
-    big = os.path.join(path, ".git", "bench-big.jsonl")
-    if not os.path.exists(big):
-        turns = hook_latency.build_session("claude", big, path, 20_000_000, session=BIG_ID)
-        run(["git", "trace", "import", "claude", big], path)
-        print(f"  large session: {os.path.getsize(big) / 1e6:.0f} MB, {turns} turns", file=sys.stderr)
+    for sid, size, name in ((BIG_ID, 20_000_000, "big"), (MID_ID, 3_100_000, "mid")):
+        file = os.path.join(path, ".git", f"bench-{name}.jsonl")
+        if not os.path.exists(file):
+            turns = hook_latency.build_session("claude", file, path, size, session=sid)
+            run(["git", "trace", "import", "claude", file], path)
+            print(f"  {name} session: {os.path.getsize(file) / 1e6:.0f} MB, {turns} turns", file=sys.stderr)
     return path
 
 
@@ -218,12 +224,40 @@ def history(base, n, commits, runs):
     print("  (cold / warm: first run without .git/traces/cache, then the median of warm runs)")
 
 
+def view(base, n, runs):
+    """`git trace view`: each page's median time over HTTP, the server kept running."""
+    import urllib.request
+    repo = corpus(base, n)
+    # The binary itself: killing `git trace view` would kill git and leave its child serving.
+    server = subprocess.Popen(["git-trace", "view"], cwd=repo, env=ENV, stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().split("git trace view: ", 1)[1].strip()
+        root, token = url.split("/?t=")
+
+        def page(path):
+            start = time.perf_counter()
+            sep = "&" if "?" in path else "?"
+            with urllib.request.urlopen(f"{root}{path}{sep}t={token}") as r:
+                size = len(r.read())
+            return (time.perf_counter() - start) * 1000, size
+
+        print(f"view ({n + 2} sessions):")
+        for name, path in (("list", "/"), ("search 'checkout'", "/?q=checkout"),
+                           ("session of ~2,000 steps", f"/s/{MID_ID}"), ("step 40 of it", f"/s/{MID_ID}/40"),
+                           ("session of 12,910 steps", f"/s/{BIG_ID}")):
+            page(path)
+            samples = [page(path) for _ in range(runs)]
+            print(f"  {name:<28} {statistics.median(t for t, _ in samples):>8.1f} ms  {samples[0][1] / 1e3:>8.0f} kB")
+    finally:
+        server.kill()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=10000)
     ap.add_argument("--commits", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="commands,refs,history")
+    ap.add_argument("--only", default="commands,refs,history,view")
     args = ap.parse_args()
     base = os.environ.get("BENCH_DIR", os.path.expanduser("~/.cache/git-traces-bench"))
     parts = args.only.split(",")
@@ -233,6 +267,8 @@ def main():
         refs(base, args.sessions, args.runs)
     if "history" in parts:
         history(base, args.sessions, args.commits, args.runs)
+    if "view" in parts:
+        view(base, args.sessions, args.runs)
 
 
 if __name__ == "__main__":

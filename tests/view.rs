@@ -30,9 +30,10 @@ impl Drop for View {
 
 impl View {
     fn start(repo: &TestRepo, args: &[&str]) -> View {
+        // The binary itself, not `git trace`: killing git would leave its child serving.
         let mut child = repo
-            .cmd("git")
-            .args(["trace", "view"])
+            .cmd(common::bin_dir().join("git-trace").to_str().unwrap())
+            .arg("view")
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -152,6 +153,18 @@ fn every_page_answers_with_its_content() {
     assert!(list.contains("Add a multiply function"), "{list}");
     let found = view.get("/?q=multiply");
     assert!(found.contains("1 matching session"), "{found}");
+    for (filters, sessions) in [
+        ("harness=codex", 0),
+        ("harness=claude&since=2020-01-01", 2),
+        ("file=calc.py", 2),
+        ("state=alive_on_path", 1),
+    ] {
+        let page = view.get(&format!("/?{filters}"));
+        assert!(
+            page.contains(&format!("{sessions} matching session")),
+            "{filters}: {page}"
+        );
+    }
 
     let session = view.get(&format!("/s/{}", &S[..8]));
     let steps = repo.show_json(S)["steps"].as_array().unwrap().len();

@@ -35,25 +35,65 @@ pub fn error_page(status: u16, what: &str) -> String {
     )
 }
 
-/// Sessions, newest first, a page at a time; with `q`, the query's ranked hits instead.
+/// The list's filters, as `git trace query` takes them.
+const FILTERS: [(&str, &str); 5] = [
+    ("harness", "harness"),
+    ("model", "model"),
+    ("file", "path"),
+    ("state", "survival state"),
+    ("since", "since (7d, 2026-11-01)"),
+];
+
+/// Sessions, newest first, a page at a time; with words or filters, the query's ranked hits.
 pub fn list(repo: &Repository, token: &str, request: &Request) -> anyhow::Result<String> {
     let mut body = String::new();
     let q = request.param("q").unwrap_or_default();
+    let fields: String = FILTERS
+        .iter()
+        .map(|(name, hint)| {
+            format!(
+                " <input name=\"{name}\" value=\"{}\" placeholder=\"{hint}\" style=\"width:9em\">",
+                e(request.param(name).unwrap_or_default())
+            )
+        })
+        .collect();
     let _ = writeln!(
         body,
-        "<h1>sessions</h1>\n<form method=\"get\" action=\"/\"><input type=\"hidden\" name=\"t\" value=\"{}\"><input name=\"q\" value=\"{}\" placeholder=\"search prompts, commands, paths, answers\"> <input type=\"submit\" value=\"search\" style=\"width:auto\"></form>",
+        "<h1>sessions</h1>\n<form method=\"get\" action=\"/\"><input type=\"hidden\" name=\"t\" value=\"{}\"><input name=\"q\" value=\"{}\" placeholder=\"search prompts, commands, paths, answers\">{fields} <input type=\"submit\" value=\"search\" style=\"width:auto\"></form>",
         e(token),
         e(q)
     );
-    if !q.trim().is_empty() {
+    let filtered = FILTERS
+        .iter()
+        .any(|(name, _)| request.param(name).is_some());
+    if !q.trim().is_empty() || filtered {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
+        let since_ms = match request.param("since") {
+            Some(text) => Some(
+                crate::stats::bound(text, now_ms)
+                    .ok()
+                    .and_then(|t| query::parse_time_ms(&t))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("'{text}' is not a time: use 7d, 12h or 2026-11-01")
+                    })?,
+            ),
+            None => None,
+        };
+        let owned = |name: &str| request.param(name).map(str::to_string);
         let results = query::search(
             repo,
             &query::Query {
                 text: q.to_string(),
-                filters: query::Filters::default(),
+                filters: query::Filters {
+                    since_ms,
+                    harness: owned("harness"),
+                    model: owned("model"),
+                    file: owned("file"),
+                    state: owned("state"),
+                    ..query::Filters::default()
+                },
                 limit: PAGE,
                 now_ms,
             },
