@@ -466,6 +466,23 @@ fn bad_input_is_refused_with_a_reason() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("hashes to id"), "{stderr}");
+
+    // A member named to climb out of `.capsule/` when opened: refused before anything is written.
+    let climbing = forge(&repo, &id, "capsule.json", "climbing", |text| {
+        text.replace("\"env.json\":", "\"../../escape.json\":")
+    });
+    let target = repo.home.join("climb");
+    let out = capsule(
+        &repo,
+        &["open", climbing.to_str().unwrap(), target.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("member name '../../escape.json' is not allowed"),
+        "{stderr}"
+    );
+    assert!(!target.exists() && !repo.home.join("escape.json").exists());
 }
 
 /// A copy of capsule `id` with its top-level member `member` rewritten by `edit`, bundled on

@@ -341,6 +341,18 @@ fn check(repo: &Repository, commit: Oid, what: &str) -> Result<Manifest> {
         ))
     })?;
     for (path, expected) in &manifest.members {
+        // `open` writes members under `.capsule/`: a name must not climb out of it.
+        let plain = |part: &str| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        };
+        if !path.split('/').all(plain) || path == "capsule.json" || path == "capsule.md" {
+            return Err(invalid(format!("member name '{path}' is not allowed")));
+        }
         let actual = if path == "repo" {
             MemberDigest {
                 sha256: tree_digest(tree.get_path(Path::new("repo"))?.id()),
