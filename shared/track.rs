@@ -195,12 +195,56 @@ impl<'de> Deserialize<'de> for PatchState {
     }
 }
 
-/// What deciding a state needs beyond the patch: every anchor, and the revision's history
-/// (newest first) and its set of commits. Loaded only when some patch is evaluated.
+/// What deciding a state needs beyond the patch: every anchor, and questions about the
+/// revision's history answered as they come — whether a commit is in it, which of some commits
+/// is the newest, what came after one — so a patch committed last week costs the commits since
+/// then, not the whole history (a 1,000,000-commit history took 10 s to walk up front).
 struct History {
+    rev: Oid,
     anchors: Vec<(Oid, Anchor)>,
-    commits: Vec<Oid>,
-    reachable: HashSet<Oid>,
+    reachable: std::cell::RefCell<HashMap<Oid, bool>>,
+}
+
+impl History {
+    fn reachable(&self, repo: &Repository, commit: Oid) -> bool {
+        *self
+            .reachable
+            .borrow_mut()
+            .entry(commit)
+            .or_insert_with(|| {
+                commit == self.rev || repo.graph_descendant_of(self.rev, commit).unwrap_or(false)
+            })
+    }
+
+    /// The newest of `commits` (all in the history): the first a walk back from the revision
+    /// meets.
+    fn newest(&self, repo: &Repository, commits: &[Oid]) -> Option<Oid> {
+        if commits.len() < 2 {
+            return commits.first().copied();
+        }
+        let mut walk = repo.revwalk().ok()?;
+        walk.push(self.rev).ok()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL).ok()?;
+        for c in commits {
+            // Nothing older than the commits asked about needs walking.
+            for parent in repo.find_commit(*c).ok()?.parent_ids() {
+                let _ = walk.hide(parent);
+            }
+        }
+        walk.flatten().find(|c| commits.contains(c))
+    }
+
+    /// The commits after `commit` up to the revision, newest first.
+    fn since(&self, repo: &Repository, commit: Oid) -> Vec<Oid> {
+        let Ok(mut walk) = repo.revwalk() else {
+            return Vec::new();
+        };
+        if walk.push(self.rev).is_err() || walk.hide(commit).is_err() {
+            return Vec::new();
+        }
+        let _ = walk.set_sorting(git2::Sort::TOPOLOGICAL);
+        walk.flatten().collect()
+    }
 }
 
 /// `.git/traces/cache/track.json`: the states computed at one revision, with the notes tip and
@@ -343,28 +387,20 @@ pub fn track(
                     continue;
                 }
                 if context.is_none() {
-                    let mut walk = repo.revwalk()?;
-                    walk.push(rev)?;
-                    walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
-                    let history: Vec<Oid> = walk.collect::<Result<_, _>>()?;
-                    let reachable = history.iter().copied().collect();
                     context = Some(History {
+                        rev,
                         anchors: all_anchors(repo)?,
-                        commits: history,
-                        reachable,
+                        reachable: Default::default(),
                     });
                 }
-                let History {
-                    anchors,
-                    commits: history,
-                    reachable,
-                } = context.as_ref().expect("just loaded");
-                let mine: Vec<&(Oid, Anchor)> = anchors
+                let history = context.as_ref().expect("just loaded");
+                let mine: Vec<&(Oid, Anchor)> = history
+                    .anchors
                     .iter()
                     .filter(|(_, a)| a.session == *session && a.key == key)
                     .collect();
                 patches.push(patch_state(
-                    repo, session, step, &key, &file.path, &lines, &mine, reachable, history, rev,
+                    repo, session, step, &key, &file.path, &lines, &mine, history,
                 ));
             }
         }
@@ -414,10 +450,9 @@ fn patch_state(
     file: &str,
     lines: &[String],
     anchors: &[&(Oid, Anchor)],
-    reachable: &HashSet<Oid>,
-    history: &[Oid],
-    rev: Oid,
+    history: &History,
 ) -> PatchState {
+    let rev = history.rev;
     let state = |state, alive, commit: Option<Oid>, now_in: Option<&str>| PatchState {
         session: session.to_string(),
         step,
@@ -432,7 +467,7 @@ fn patch_state(
     let committed: Vec<Oid> = anchors
         .iter()
         .map(|(c, _)| *c)
-        .filter(|c| reachable.contains(c))
+        .filter(|c| history.reachable(repo, *c))
         .collect();
     if committed.is_empty() {
         // An anchored commit this repository does not have (a shallow or partial clone) may well
@@ -479,11 +514,12 @@ fn patch_state(
         Some((place, exact, norm)) if exact.max(norm) > 0 => {
             // The last commit that carried the lines on their own path is what they are compared
             // with; a later rename moves them, it does not rewrite them.
-            let on_path = anchors
+            let on_path: Vec<Oid> = anchors
                 .iter()
-                .filter(|(c, a)| a.file == file && reachable.contains(c))
+                .filter(|(c, a)| a.file == file && history.reachable(repo, *c))
                 .map(|(c, _)| *c)
-                .min_by_key(|c| history.iter().position(|h| h == c));
+                .collect();
+            let on_path = history.newest(repo, &on_path);
             let name =
                 if on_path.is_some_and(|c| rewritten_in_place(repo, c, rev, file, place, lines)) {
                     "repaired"
@@ -498,11 +534,8 @@ fn patch_state(
             )
         }
         _ => {
-            let first = *committed
-                .iter()
-                .min_by_key(|c| history.iter().position(|h| h == *c))
-                .unwrap_or(&committed[0]);
-            match remover(repo, file, lines, history, first) {
+            let first = history.newest(repo, &committed).unwrap_or(committed[0]);
+            match remover(repo, file, lines, &history.since(repo, first), first) {
                 Some((commit, true)) => state("reverted", 0, Some(commit), None),
                 Some((commit, false)) => state("lost", 0, Some(commit), None),
                 None => state("lost", 0, None, None),
@@ -597,26 +630,25 @@ fn rewritten_in_place(
             .all(|l| removed.get(l.as_str()) == Some(&true))
 }
 
-/// The commit of `history` (newest first) that took the patch's lines out of `file` after they
-/// were committed in `committed`, and whether it was a revert: a `git revert` message, or the
-/// file going back to exactly what it was before the lines were committed.
+/// The commit of `after` (the commits after `committed`, newest first) that took the patch's
+/// lines out of `file`, and whether it was a revert: a `git revert` message, or the file going
+/// back to exactly what it was before the lines were committed.
 fn remover(
     repo: &Repository,
     file: &str,
     lines: &[String],
-    history: &[Oid],
+    after: &[Oid],
     committed: Oid,
 ) -> Option<(Oid, bool)> {
-    let end = history.iter().position(|h| *h == committed)?;
     let has = |c: Oid| {
         file_at(repo, c, file).is_some_and(|t| {
             let have = count(t.lines());
             present(lines.iter().map(String::as_str), have) > 0
         })
     };
-    // history[..end] are the commits after `committed`, newest first: the remover is the oldest
-    // of them whose parent still had the lines and which itself does not.
-    for &c in history[..end].iter().rev() {
+    // The remover is the oldest of them whose parent still had the lines and which itself does
+    // not.
+    for &c in after.iter().rev() {
         let commit = repo.find_commit(c).ok()?;
         let parent = commit.parent_id(0).ok()?;
         if has(parent) && !has(c) {
