@@ -295,17 +295,10 @@ fn unbundle(git_dir: &Path, file: &Path) -> Result<String> {
 
 /// `refs/capsules/<id>` for an id or a unique prefix of one.
 fn find_ref(repo: &Repository, spec: &str) -> Result<String> {
-    let mut found = Vec::new();
-    for r in repo.references_glob(&format!("{CAPSULES_PREFIX}*"))? {
-        let r = r?;
-        if let Some(name) = r.name() {
-            if name.trim_start_matches(CAPSULES_PREFIX).starts_with(spec) {
-                found.push(name.to_string());
-            }
-        }
-    }
-    match found.len() {
-        1 => Ok(found.remove(0)),
+    let ids = crate::store::tips(repo, CAPSULES_PREFIX)?;
+    let mut found = ids.keys().filter(|id| id.starts_with(spec));
+    match (found.next(), found.next()) {
+        (Some(id), None) => Ok(capsule_ref(id)),
         _ => Err(Error::NotFound(spec.to_string())),
     }
 }

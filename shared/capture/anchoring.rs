@@ -57,12 +57,7 @@ fn session_evidence(repo: &Repository) -> store::Result<Evidence> {
     };
     let mut read_now: BTreeMap<String, Patches> = BTreeMap::new();
     let mut sealed: Vec<(i64, String)> = Vec::new();
-    for r in repo.references_glob(&format!("{}*", store::SESSIONS_PREFIX))? {
-        let r = r?;
-        let (Some(name), Some(seal)) = (r.name(), r.target()) else {
-            continue;
-        };
-        let id = name.trim_start_matches(store::SESSIONS_PREFIX).to_string();
+    for (id, seal) in store::tips(repo, store::SESSIONS_PREFIX)? {
         let facts = match cache.sessions.get(&id) {
             Some(f) if f.seal == seal.to_string() => f.clone(),
             _ => {

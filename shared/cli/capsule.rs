@@ -482,15 +482,8 @@ fn trust_lines(out: &mut dyn Write, trust: &replay::Trust) -> std::io::Result<()
 }
 
 fn capsule_ids(repo: &git2::Repository) -> Vec<String> {
-    repo.references_glob(&format!("{}*", capsule::CAPSULES_PREFIX))
-        .map(|refs| {
-            refs.flatten()
-                .filter_map(|r| {
-                    r.name()
-                        .map(|n| n.trim_start_matches(capsule::CAPSULES_PREFIX).to_string())
-                })
-                .collect()
-        })
+    crate::store::tips(repo, capsule::CAPSULES_PREFIX)
+        .map(|tips| tips.into_keys().collect())
         .unwrap_or_default()
 }
 

@@ -184,16 +184,9 @@ pub struct SessionSummary {
 /// Every readable session and the commit holding its bucket: its private seal, else its shared
 /// copy. One pass over each ref namespace: looking ids up one by one costs more at 10,000.
 fn bucket_commits(repo: &Repository) -> Result<BTreeMap<String, git2::Oid>, Error> {
-    let mut out = BTreeMap::new();
-    for prefix in [crate::share::SHARED_PREFIX, store::SESSIONS_PREFIX] {
-        for r in repo.references_glob(&format!("{prefix}*"))? {
-            let r = r?;
-            if let (Some(name), Some(oid)) = (r.name(), r.target()) {
-                // Private seals come second and win.
-                out.insert(name.trim_start_matches(prefix).to_string(), oid);
-            }
-        }
-    }
+    let mut out = store::tips(repo, crate::share::SHARED_PREFIX)?;
+    // Private seals come second and win.
+    out.extend(store::tips(repo, store::SESSIONS_PREFIX)?);
     Ok(out)
 }
 

@@ -357,12 +357,5 @@ fn same_content(a: &Bucket, b: &Bucket) -> bool {
 
 /// Every session shared from this clone (or fetched), sorted.
 pub fn shared_ids(repo: &Repository) -> Result<Vec<String>, Error> {
-    let mut ids = Vec::new();
-    for r in repo.references_glob(&format!("{SHARED_PREFIX}*"))? {
-        if let Some(name) = r?.name() {
-            ids.push(name.trim_start_matches(SHARED_PREFIX).to_string());
-        }
-    }
-    ids.sort();
-    Ok(ids)
+    Ok(store::tips(repo, SHARED_PREFIX)?.into_keys().collect())
 }

@@ -7,7 +7,6 @@
 
 use crate::store::NOTES_REF;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -181,7 +180,8 @@ fn push_unique(list: &mut Vec<String>, name: &str) {
 /// `git trace fetch`: the remote's shared sessions, and its notes merged into ours.
 pub fn fetch(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<Moved, Error> {
     check_remote(repo, remote)?;
-    let before = shared_tips(repo);
+    let shared_tips = || crate::store::tips(repo, crate::share::SHARED_PREFIX).unwrap_or_default();
+    let before = shared_tips();
     let args = [
         "fetch",
         "--no-tags",
@@ -203,30 +203,21 @@ pub fn fetch(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<Mo
         }
     }
     crate::store::pack_when_many(repo);
-    let after = shared_tips(repo);
+    let after = shared_tips();
     let mut moved = Moved {
         remote: remote.to_string(),
         ..Moved::default()
     };
-    for (name, tip) in &after {
-        if before.get(name) == Some(tip) {
-            moved.up_to_date.push(name.clone());
+    for (id, tip) in &after {
+        let name = crate::share::shared_ref(id);
+        if before.get(id) == Some(tip) {
+            moved.up_to_date.push(name);
         } else {
-            moved.updated.push(name.clone());
+            moved.updated.push(name);
         }
     }
     moved.notes_merged = merge_notes(repo, workdir, remote)?;
     Ok(moved)
-}
-
-/// Every shared ref and its tip, in one pass over the namespace.
-fn shared_tips(repo: &git2::Repository) -> BTreeMap<String, git2::Oid> {
-    let Ok(refs) = repo.references_glob(&format!("{}*", crate::share::SHARED_PREFIX)) else {
-        return BTreeMap::new();
-    };
-    refs.flatten()
-        .filter_map(|r| Some((r.name()?.to_string(), r.target()?)))
-        .collect()
 }
 
 fn fetch_notes(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<(), Error> {

@@ -16,15 +16,9 @@ pub enum Member {
 
 /// Every sealed session id, sorted.
 pub fn session_ids(repo: &Repository) -> Result<Vec<String>> {
-    let prefix = super::SESSIONS_PREFIX;
-    let mut ids = Vec::new();
-    for r in repo.references_glob(&format!("{prefix}*"))? {
-        if let Some(name) = r?.name() {
-            ids.push(name.trim_start_matches(prefix).to_string());
-        }
-    }
-    ids.sort();
-    Ok(ids)
+    Ok(super::tips(repo, super::SESSIONS_PREFIX)?
+        .into_keys()
+        .collect())
 }
 
 /// The previous seal's commit, if any.

@@ -24,7 +24,7 @@ pub use notes::{add_note_lines, note_lines, NOTES_REF};
 pub use paths::{
     sanitize_session_id, session_ref, trail_ref, Traces, SESSIONS_PREFIX, TRAILS_PREFIX,
 };
-pub use refs::{pack_when_many, update_ref, RefUpdate};
+pub use refs::{pack_when_many, tips, update_ref, RefUpdate};
 pub use state::SessionState;
 pub use trail_chain::{read_chain, relabel_chain, ChainLink};
 

@@ -57,6 +57,20 @@ pub fn update_ref(repo: &Repository, traces: &Traces, update: RefUpdate<'_>) -> 
     }
 }
 
+/// Every ref under `prefix` (`refs/traces/sessions/`, say) with its target, keyed by the rest of
+/// its name, sorted: one pass over the namespace, which at 10,000 refs costs far less than
+/// looking names up one by one. Symbolic refs are left out.
+pub fn tips(repo: &Repository, prefix: &str) -> Result<std::collections::BTreeMap<String, Oid>> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in repo.references_glob(&format!("{prefix}*"))? {
+        let r = r?;
+        if let (Some(name), Some(oid)) = (r.name(), r.target()) {
+            out.insert(name.trim_start_matches(prefix).to_string(), oid);
+        }
+    }
+    Ok(out)
+}
+
 /// Loose refs under `refs/traces/` past which [`pack_when_many`] packs them.
 const PACK_AFTER_LOOSE: usize = 256;
 
