@@ -71,26 +71,19 @@ pub fn run(args: MapArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     } else {
         args.format
     };
-    // The HTML band needs the ctx nodes, which come with the trace: a long session is read once.
-    let ctx = match format {
-        MapFormat::Html => crate::ctx::load(&repo, &id).ok(),
-        _ => None,
+    // Only the HTML band needs the ctx nodes.
+    let loaded = match format {
+        MapFormat::Html => crate::ctx::Loaded::read(&repo, &id)?,
+        _ => crate::ctx::Loaded::TraceOnly(read::load_trace(&repo, &id)?),
     };
-    let loaded;
-    let trace = match &ctx {
-        Some(session) => &session.trace,
-        None => {
-            loaded = read::load_trace(&repo, &id)?;
-            &loaded
-        }
-    };
+    let trace = loaded.trace();
     let built = map::build(&repo, trace, args.gap)?;
     let mut bytes = Vec::new();
     match format {
         MapFormat::Text => map::render_text(&mut bytes, &built)?,
         MapFormat::Json => render::json_pretty(&mut bytes, &built)?,
         MapFormat::Html => {
-            let tokens = ctx.as_ref().and_then(map::window_tokens);
+            let tokens = loaded.context().and_then(map::window_tokens);
             map::map_html(&mut bytes, &built, trace, tokens.as_deref())?;
         }
     }

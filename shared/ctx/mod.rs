@@ -67,6 +67,38 @@ pub struct Item {
     pub blob: Option<String>,
 }
 
+/// A session read once by pages that draw its context when it has one: a long trace is parsed
+/// once, whether the ctx nodes come with it or not.
+pub enum Loaded {
+    Context(Session),
+    /// The bucket has no readable context (sealed before ctx nodes, or damaged).
+    TraceOnly(Trace),
+}
+
+impl Loaded {
+    /// The session with its context, else its trace alone.
+    pub fn read(repo: &Repository, session: &str) -> Result<Loaded, Error> {
+        match load(repo, session) {
+            Ok(s) => Ok(Loaded::Context(s)),
+            Err(_) => Ok(Loaded::TraceOnly(read::load_trace(repo, session)?)),
+        }
+    }
+
+    pub fn trace(&self) -> &Trace {
+        match self {
+            Loaded::Context(s) => &s.trace,
+            Loaded::TraceOnly(t) => t,
+        }
+    }
+
+    pub fn context(&self) -> Option<&Session> {
+        match self {
+            Loaded::Context(s) => Some(s),
+            Loaded::TraceOnly(_) => None,
+        }
+    }
+}
+
 /// The window right before a step.
 #[derive(Debug, Clone, Serialize)]
 pub struct Window {

@@ -167,17 +167,10 @@ pub fn list(repo: &Repository, token: &str, request: &Request) -> anyhow::Result
 /// One session: the subway map, its bursts, and every step linked to its page.
 pub fn session(repo: &Repository, token: &str, spec: &str) -> anyhow::Result<String> {
     let id = read::resolve(repo, spec)?.session;
-    let loaded_ctx = ctx::load(repo, &id).ok();
-    let loaded;
-    let trace = match &loaded_ctx {
-        Some(s) => &s.trace,
-        None => {
-            loaded = read::load_trace(repo, &id)?;
-            &loaded
-        }
-    };
+    let loaded = ctx::Loaded::read(repo, &id)?;
+    let trace = loaded.trace();
     let built = map::build(repo, trace, map::DEFAULT_GAP_SECONDS)?;
-    let tokens = loaded_ctx.as_ref().and_then(map::window_tokens);
+    let tokens = loaded.context().and_then(map::window_tokens);
     let mut body = String::new();
     let _ = writeln!(
         body,
@@ -215,8 +208,8 @@ pub fn session(repo: &Repository, token: &str, spec: &str) -> anyhow::Result<Str
 /// One step: its input, its output, the patch it made, and what the model saw right before it.
 pub fn step(repo: &Repository, token: &str, spec: &str, index: u64) -> anyhow::Result<String> {
     let id = read::resolve(repo, spec)?.session;
-    let trace = read::load_trace(repo, &id)?;
-    let step = read::step(&trace, index)?;
+    let loaded = ctx::Loaded::read(repo, &id)?;
+    let step = read::step(loaded.trace(), index)?;
     let mut body = String::new();
     let _ = writeln!(
         body,
@@ -274,7 +267,7 @@ pub fn step(repo: &Repository, token: &str, spec: &str, index: u64) -> anyhow::R
             );
         }
     }
-    if let Ok(session) = ctx::load(repo, &id) {
+    if let Some(session) = loaded.context() {
         let window = session.window(index)?;
         let _ = writeln!(
             body,
