@@ -227,15 +227,23 @@ fn a_sealed_capsule_is_deterministic_private_and_checked() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x40;
     std::fs::write(&b, &bytes).unwrap();
+    refused(&repo, &b, &["not a valid capsule"]);
+}
+
+/// `verify` and `replay` both refuse `file` before anything runs, saying each of `reasons`.
+fn refused(repo: &TestRepo, file: &Path, reasons: &[&str]) {
     for cmd in ["verify", "replay"] {
-        let out = capsule(&repo, &[cmd, b.to_str().unwrap()]);
+        let out = capsule(repo, &[cmd, file.to_str().unwrap()]);
         assert_eq!(
             out.status.code(),
             Some(1),
-            "{cmd} accepted a damaged capsule"
+            "{cmd} accepted {}",
+            file.display()
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("not a valid capsule"), "{stderr}");
+        for reason in reasons {
+            assert!(stderr.contains(reason), "{cmd}: {stderr}");
+        }
     }
 }
 
@@ -431,41 +439,20 @@ fn bad_input_is_refused_with_a_reason() {
     let newer_file = forge(&repo, &id, "capsule.json", "newer", |text| {
         text.replace("git-traces/capsule@1", "git-traces/capsule@2")
     });
-    let out = capsule(&repo, &["verify", newer_file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("capsule@2") && stderr.contains("upgrade"),
-        "{stderr}"
-    );
+    refused(&repo, &newer_file, &["capsule@2", "upgrade"]);
 
     // A member changed behind the manifest's back (the verifier swapped for another command),
     // the bundle itself well formed: refused, naming the member, before anything runs.
     let swapped = forge(&repo, &id, "verifier.json", "swapped", |text| {
         text.replace(TEST, "echo pwned > /tmp/capsule-pwned")
     });
-    for cmd in ["verify", "replay"] {
-        let out = capsule(&repo, &[cmd, swapped.to_str().unwrap()]);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{cmd} accepted a swapped member"
-        );
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("member verifier.json has sha256"),
-            "{stderr}"
-        );
-    }
+    refused(&repo, &swapped, &["member verifier.json has sha256"]);
     // The manifest itself edited (its privacy report made to claim prompts were kept): its id
     // no longer matches.
     let edited = forge(&repo, &id, "capsule.json", "edited", |text| {
         text.replace("\"prompts_included\": false", "\"prompts_included\": true")
     });
-    let out = capsule(&repo, &["verify", edited.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("hashes to id"), "{stderr}");
+    refused(&repo, &edited, &["hashes to id"]);
 
     // A member named to climb out of `.capsule/` when opened: refused before anything is written.
     let climbing = forge(&repo, &id, "capsule.json", "climbing", |text| {

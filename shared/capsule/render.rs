@@ -2,11 +2,8 @@
 
 use super::seal::Verifier;
 use super::Manifest;
+use crate::render::short;
 use std::fmt::Write;
-
-fn short(oid: &str) -> &str {
-    &oid[..oid.len().min(12)]
-}
 
 fn recorded_failure(verifier: &Verifier) -> String {
     let r = &verifier.recorded;

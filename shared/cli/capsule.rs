@@ -316,7 +316,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                     opened
                         .base
                         .as_deref()
-                        .map(|b| format!(", base {}", &b[..b.len().min(12)]))
+                        .map(|b| format!(", base {}", crate::render::short(b)))
                         .unwrap_or_default(),
                     opened.files.display(),
                     open::DATA_NOT_INSTRUCTIONS
