@@ -156,7 +156,17 @@ pub fn run_in_tree(
         what: "--with/--matrix".into(),
         reason,
     })?;
-    let ran = run_command(dir.path(), check.command, timeout, Env::Minimal)?;
+    let (outcome, output) = run_check(dir.path(), check, timeout)?;
+    Ok(Run {
+        outcome,
+        output,
+        pinned,
+    })
+}
+
+/// Runs the check in `dir` with the minimal environment: what it showed, and its output.
+pub fn run_check(dir: &Path, check: &Check, timeout: Duration) -> Result<(Outcome, String)> {
+    let ran = run_command(dir, check.command, timeout, Env::Minimal)?;
     let outcome = verdict::parse(
         check.framework,
         ran.exit,
@@ -164,11 +174,7 @@ pub fn run_in_tree(
         &ran.output,
         check.expect,
     );
-    Ok(Run {
-        outcome,
-        output: ran.output,
-        pinned,
-    })
+    Ok((outcome, ran.output))
 }
 
 /// Writes `tree`'s files into `dir`, touching no index and no repository.
@@ -240,38 +246,22 @@ pub fn replay(
 ) -> Result<Replay> {
     let verifier = capsule.verifier()?;
     let timeout = timeout.unwrap_or(Duration::from_secs(verifier.timeout_secs));
+    let own = capsule.repo()?;
     let (source, tree) = match against {
         Some(rev) => {
             let repo = repo.ok_or_else(|| Error::Git {
                 args: format!("rev-parse {rev}"),
                 stderr: "--against needs a repository: run it inside a clone of the project".into(),
             })?;
-            let tree = repo.revparse_single(rev)?.peel_to_tree()?.id();
-            (repo, tree)
+            (repo, repo.revparse_single(rev)?.peel_to_tree()?.id())
         }
-        None => {
-            let own = capsule.repo()?;
-            let tree = capsule.repo_tree()?;
-            return finish(capsule, &own, tree, None, &verifier, pins, timeout);
-        }
+        None => (&own, capsule.repo_tree()?),
     };
-    finish(capsule, source, tree, against, &verifier, pins, timeout)
-}
-
-fn finish(
-    capsule: &Capsule,
-    repo: &Repository,
-    tree: Oid,
-    against: Option<&str>,
-    verifier: &Verifier,
-    pins: &[Pin],
-    timeout: Duration,
-) -> Result<Replay> {
     let Run {
         outcome: now,
         output,
         pinned,
-    } = run_in_tree(repo, tree, &verifier.check(), pins, timeout)?;
+    } = run_in_tree(source, tree, &verifier.check(), pins, timeout)?;
     let tail_start = output.char_indices().rev().nth(2000).map_or(0, |(i, _)| i);
     Ok(Replay {
         schema: "git-traces/capsule-replay@1",

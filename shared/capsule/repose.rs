@@ -218,19 +218,11 @@ pub fn repose(capsule: &Capsule, repo: Option<&Repository>, request: &Request) -
         .join(" ");
     let ran = run_command(&dir, &line, request.timeout, Env::Inherit)?;
     std::fs::write(&log, &ran.output)?;
-    let checked = run_command(
+    let (now, _) = replay::run_check(
         &dir,
-        &verifier.command,
+        &verifier.check(),
         Duration::from_secs(verifier.timeout_secs),
-        Env::Minimal,
     )?;
-    let now = verdict::parse(
-        verifier.framework,
-        checked.exit,
-        checked.timed_out,
-        &checked.output,
-        verifier.expect.as_deref(),
-    );
     Ok(Reposed {
         schema: "git-traces/capsule-repose@1",
         capsule: capsule.manifest.id.clone(),
