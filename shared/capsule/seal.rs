@@ -89,7 +89,6 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
     }
     let (snapshot, snapshot_step) = starting_snapshot(trace, from)?;
     let mut report = Report::default();
-    let mut excluded = Vec::new();
     let base_tree = trace
         .base
         .as_deref()
@@ -108,7 +107,7 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
     })?)
     .expect("pack serialises");
     if !request.include_prompts {
-        withhold_prompts(&mut pack, &mut excluded);
+        withhold_prompts(&mut pack);
     }
     security::redact_json_tier(&mut pack, Tier::Egress, &mut report);
     members.insert("context/pack.json".into(), pretty(&pack));
@@ -184,8 +183,6 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
             size: 0,
         },
     );
-    excluded.sort();
-    excluded.dedup();
     let intent = slice
         .iter()
         .copied()
@@ -242,7 +239,14 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
             scanner: security::EGRESS_VERSION.into(),
             redactions: report.redactions.clone(),
             prompts_included: request.include_prompts,
-            excluded,
+            excluded: if request.include_prompts {
+                Vec::new()
+            } else {
+                vec![
+                    "the system prompt and user prompts (seal with --include-prompts to keep them)"
+                        .into(),
+                ]
+            },
         },
         members: digests,
     };
@@ -352,18 +356,13 @@ fn count_files(repo: &Repository, tree: Oid) -> Result<usize> {
 }
 
 /// Drops the system prompt and the user's messages from a context pack.
-fn withhold_prompts(pack: &mut Value, excluded: &mut Vec<String>) {
-    if !pack["system"].is_null() {
-        pack["system"] = Value::Null;
-    }
+fn withhold_prompts(pack: &mut Value) {
+    pack["system"] = Value::Null;
     for message in pack["messages"].as_array_mut().into_iter().flatten() {
         if message["role"] == "user" && message.get("text").is_some() {
             message["text"] = json!("[withheld: user prompt]");
         }
     }
-    excluded.push(
-        "the system prompt and user prompts (seal with --include-prompts to keep them)".into(),
-    );
 }
 
 /// One step as the trajectory keeps it: the step's JSON, its prompt text withheld unless asked.
