@@ -16,6 +16,9 @@ _git__trace() {
             ",$1")
                 cmd="git__trace"
                 ;;
+            git__trace,dataset)
+                cmd="git__trace__subcmd__dataset"
+                ;;
             git__trace,doctor)
                 cmd="git__trace__subcmd__doctor"
                 ;;
@@ -72,6 +75,87 @@ _git__trace() {
                 ;;
             git__trace,view)
                 cmd="git__trace__subcmd__view"
+                ;;
+            git__trace__subcmd__dataset,build-rows)
+                cmd="git__trace__subcmd__dataset__subcmd__build__subcmd__rows"
+                ;;
+            git__trace__subcmd__dataset,help)
+                cmd="git__trace__subcmd__dataset__subcmd__help"
+                ;;
+            git__trace__subcmd__dataset,new)
+                cmd="git__trace__subcmd__dataset__subcmd__new"
+                ;;
+            git__trace__subcmd__dataset,publish)
+                cmd="git__trace__subcmd__dataset__subcmd__publish"
+                ;;
+            git__trace__subcmd__dataset,review)
+                cmd="git__trace__subcmd__dataset__subcmd__review"
+                ;;
+            git__trace__subcmd__dataset,run)
+                cmd="git__trace__subcmd__dataset__subcmd__run"
+                ;;
+            git__trace__subcmd__dataset,status)
+                cmd="git__trace__subcmd__dataset__subcmd__status"
+                ;;
+            git__trace__subcmd__dataset,templates)
+                cmd="git__trace__subcmd__dataset__subcmd__templates"
+                ;;
+            git__trace__subcmd__dataset,verify)
+                cmd="git__trace__subcmd__dataset__subcmd__verify"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help,build-rows)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__build__subcmd__rows"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help,help)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__help"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help,new)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__new"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help,publish)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__publish"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help,review)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__review"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help,run)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__run"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help,status)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__status"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help,templates)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__templates"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help,verify)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__verify"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help__subcmd__review,approve)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__review__subcmd__approve"
+                ;;
+            git__trace__subcmd__dataset__subcmd__help__subcmd__review,reject)
+                cmd="git__trace__subcmd__dataset__subcmd__help__subcmd__review__subcmd__reject"
+                ;;
+            git__trace__subcmd__dataset__subcmd__review,approve)
+                cmd="git__trace__subcmd__dataset__subcmd__review__subcmd__approve"
+                ;;
+            git__trace__subcmd__dataset__subcmd__review,help)
+                cmd="git__trace__subcmd__dataset__subcmd__review__subcmd__help"
+                ;;
+            git__trace__subcmd__dataset__subcmd__review,reject)
+                cmd="git__trace__subcmd__dataset__subcmd__review__subcmd__reject"
+                ;;
+            git__trace__subcmd__dataset__subcmd__review__subcmd__help,approve)
+                cmd="git__trace__subcmd__dataset__subcmd__review__subcmd__help__subcmd__approve"
+                ;;
+            git__trace__subcmd__dataset__subcmd__review__subcmd__help,help)
+                cmd="git__trace__subcmd__dataset__subcmd__review__subcmd__help__subcmd__help"
+                ;;
+            git__trace__subcmd__dataset__subcmd__review__subcmd__help,reject)
+                cmd="git__trace__subcmd__dataset__subcmd__review__subcmd__help__subcmd__reject"
+                ;;
+            git__trace__subcmd__help,dataset)
+                cmd="git__trace__subcmd__help__subcmd__dataset"
                 ;;
             git__trace__subcmd__help,doctor)
                 cmd="git__trace__subcmd__help__subcmd__doctor"
@@ -130,6 +214,36 @@ _git__trace() {
             git__trace__subcmd__help,view)
                 cmd="git__trace__subcmd__help__subcmd__view"
                 ;;
+            git__trace__subcmd__help__subcmd__dataset,build-rows)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__build__subcmd__rows"
+                ;;
+            git__trace__subcmd__help__subcmd__dataset,new)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__new"
+                ;;
+            git__trace__subcmd__help__subcmd__dataset,publish)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__publish"
+                ;;
+            git__trace__subcmd__help__subcmd__dataset,review)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__review"
+                ;;
+            git__trace__subcmd__help__subcmd__dataset,run)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__run"
+                ;;
+            git__trace__subcmd__help__subcmd__dataset,status)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__status"
+                ;;
+            git__trace__subcmd__help__subcmd__dataset,templates)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__templates"
+                ;;
+            git__trace__subcmd__help__subcmd__dataset,verify)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__verify"
+                ;;
+            git__trace__subcmd__help__subcmd__dataset__subcmd__review,approve)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__review__subcmd__approve"
+                ;;
+            git__trace__subcmd__help__subcmd__dataset__subcmd__review,reject)
+                cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__review__subcmd__reject"
+                ;;
             *)
                 ;;
         esac
@@ -137,12 +251,430 @@ _git__trace() {
 
     case "${cmd}" in
         git__trace)
-            opts="-h -V --help --version init uninstall doctor list show query map stats import redact share push fetch forget rescan export view hook help"
+            opts="-h -V --help --version init uninstall doctor list show query map stats import redact share push fetch forget rescan export view dataset hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset)
+            opts="-h -V --help --version templates new run review status verify publish build-rows help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__build__subcmd__rows)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help)
+            opts="templates new run review status verify publish build-rows help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__build__subcmd__rows)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__review)
+            opts="approve reject"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__review__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__review__subcmd__reject)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__templates)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__new)
+            opts="-h -V --template --dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__publish)
+            opts="-h -V --to --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__review)
+            opts="-h -V --show --all --json --help --version approve reject help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --show)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__review__subcmd__approve)
+            opts="-h -V --all --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__review__subcmd__help)
+            opts="approve reject help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__review__subcmd__help__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__review__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__review__subcmd__help__subcmd__reject)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__review__subcmd__reject)
+            opts="-h -V --reason --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__run)
+            opts="-h -V --since --workflow --strict --answers --timeout --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workflow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --answers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__status)
+            opts="-h -V --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__templates)
+            opts="-h -V --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__dataset__subcmd__verify)
+            opts="-h -V --timeout --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -223,8 +755,162 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__help)
-            opts="init uninstall doctor list show query map stats import redact share push fetch forget rescan export view hook help"
+            opts="init uninstall doctor list show query map stats import redact share push fetch forget rescan export view dataset hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset)
+            opts="templates new run review status verify publish build-rows"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__build__subcmd__rows)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__review)
+            opts="approve reject"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__review__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__review__subcmd__reject)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__templates)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__dataset__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -107,7 +107,7 @@ pub fn run_command(dir: &Path, command: &str, timeout: Duration, env: Env) -> Re
 }
 
 /// SIGKILL to the whole process group (`--` keeps `-<pgid>` from reading as a signal).
-fn kill_group(pgid: u32) {
+pub(crate) fn kill_group(pgid: u32) {
     let _ = Command::new("kill")
         .args(["-s", "KILL", "--", &format!("-{pgid}")])
         .stderr(Stdio::null())

@@ -6,6 +6,7 @@
 
 pub mod capsule;
 pub mod ctx;
+pub mod dataset;
 pub mod export;
 pub mod map;
 mod pager;

@@ -30,10 +30,10 @@ pub struct QueryArgs {
     pub words: Vec<String>,
     /// Only sessions started within this span (30d, 12h, 2w) or on or after this date
     /// (YYYY-MM-DD, UTC).
-    #[arg(long, value_parser = parse_since)]
+    #[arg(long, value_parser = query::parse_since)]
     pub since: Option<i64>,
     /// Only sessions started before this span ago, or on or before this date (YYYY-MM-DD, UTC).
-    #[arg(long, value_parser = parse_until)]
+    #[arg(long, value_parser = query::parse_until)]
     pub until: Option<i64>,
     /// Only sessions of this harness (claude, codex, pi).
     #[arg(long)]
@@ -84,44 +84,6 @@ impl State {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-/// A span back from now, or the start of a UTC date: milliseconds since the epoch.
-fn parse_point(text: &str, day_after: bool) -> Result<i64, String> {
-    if let Some(ms) = query::parse_time_ms(text).filter(|_| text.len() == 10) {
-        return Ok(ms + if day_after { 86_400_000 } else { 0 });
-    }
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (n, unit) = text.split_at(split);
-    let unit_secs = match unit {
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => 0,
-    };
-    match n.parse::<i64>() {
-        Ok(n) if unit_secs > 0 => Ok(now_ms() - n * unit_secs * 1000),
-        _ => Err(format!(
-            "'{text}' is not a span like 7d, 12h, 2w or a date like 2026-11-25"
-        )),
-    }
-}
-
-fn parse_since(text: &str) -> Result<i64, String> {
-    parse_point(text, false)
-}
-
-fn parse_until(text: &str) -> Result<i64, String> {
-    parse_point(text, true)
-}
-
 /// Runs `git trace query`.
 pub fn run(args: QueryArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let repo = super::open_repo()?;
@@ -138,7 +100,7 @@ pub fn run(args: QueryArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             commit: args.commit,
         },
         limit: args.limit,
-        now_ms: now_ms(),
+        now_ms: query::now_ms(),
     };
     let results = query::search(&repo, &query)?;
     if let Some(notice) = &results.notice {

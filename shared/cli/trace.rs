@@ -48,6 +48,7 @@ pub enum Command {
     Rescan(super::share::RescanArgs),
     Export(super::export::ExportArgs),
     View(super::view::ViewArgs),
+    Dataset(super::dataset::DatasetArgs),
     Hook(HookArgs),
     /// `git trace <id>[:<step>]`: the same as `git trace show <id>[:<step>]`.
     #[command(external_subcommand)]
@@ -396,6 +397,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Rescan(args) => super::share::rescan_cmd(args, out),
         Command::Export(args) => super::export::run(args, out),
         Command::View(args) => super::view::run(args, out),
+        Command::Dataset(args) => super::dataset::run(args, out),
     }
 }
 

@@ -339,6 +339,49 @@ fn hit(index: &index::Index, c: &Candidate) -> Result<Hit, Error> {
     })
 }
 
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A span back from now, the start of a UTC date or an RFC 3339 time: milliseconds since the
+/// epoch.
+fn parse_point(text: &str, day_after: bool) -> Result<i64, String> {
+    if let Some(ms) = parse_time_ms(text) {
+        let whole_day = text.len() == 10 && day_after;
+        return Ok(ms + if whole_day { 86_400_000 } else { 0 });
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (n, unit) = text.split_at(split);
+    let unit_secs = match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => 0,
+    };
+    match n.parse::<i64>() {
+        Ok(n) if unit_secs > 0 => Ok(now_ms() - n * unit_secs * 1000),
+        _ => Err(format!(
+            "'{text}' is not a span like 7d, 12h, 2w or a date like 2026-11-25"
+        )),
+    }
+}
+
+/// `--since`: sessions from this point on.
+pub fn parse_since(text: &str) -> Result<i64, String> {
+    parse_point(text, false)
+}
+
+/// `--until`: sessions up to this point (a date counts whole).
+pub fn parse_until(text: &str) -> Result<i64, String> {
+    parse_point(text, true)
+}
+
 /// Milliseconds since the epoch of an RFC 3339 time (`2026-11-25T00:34:56.263Z`, or with an
 /// offset); 0 when it cannot be read, which sorts it as the oldest.
 pub fn started_ms(t: &str) -> i64 {

@@ -7,6 +7,7 @@
 //! them sit in the common git dir, so every worktree of a repository shares one evidence store.
 
 mod bucket;
+mod files;
 mod journal;
 mod lock;
 mod log;
@@ -17,6 +18,7 @@ mod state;
 mod trail_chain;
 
 pub use bucket::{read_member, sealed_commit, session_ids, write_seal, Member};
+pub use files::{read_files, write_files, Files};
 pub use journal::{append, dirty_sessions, mark_sealed, read_journal, JournalRead};
 pub use lock::SessionLock;
 pub use log::{log_error, recent_errors, ErrorLine};
