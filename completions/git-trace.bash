@@ -55,6 +55,9 @@ _git__trace() {
             git__trace,query)
                 cmd="git__trace__subcmd__query"
                 ;;
+            git__trace,rate)
+                cmd="git__trace__subcmd__rate"
+                ;;
             git__trace,redact)
                 cmd="git__trace__subcmd__redact"
                 ;;
@@ -66,6 +69,9 @@ _git__trace() {
                 ;;
             git__trace,show)
                 cmd="git__trace__subcmd__show"
+                ;;
+            git__trace,skill)
+                cmd="git__trace__subcmd__skill"
                 ;;
             git__trace,stats)
                 cmd="git__trace__subcmd__stats"
@@ -193,6 +199,9 @@ _git__trace() {
             git__trace__subcmd__help,query)
                 cmd="git__trace__subcmd__help__subcmd__query"
                 ;;
+            git__trace__subcmd__help,rate)
+                cmd="git__trace__subcmd__help__subcmd__rate"
+                ;;
             git__trace__subcmd__help,redact)
                 cmd="git__trace__subcmd__help__subcmd__redact"
                 ;;
@@ -204,6 +213,9 @@ _git__trace() {
                 ;;
             git__trace__subcmd__help,show)
                 cmd="git__trace__subcmd__help__subcmd__show"
+                ;;
+            git__trace__subcmd__help,skill)
+                cmd="git__trace__subcmd__help__subcmd__skill"
                 ;;
             git__trace__subcmd__help,stats)
                 cmd="git__trace__subcmd__help__subcmd__stats"
@@ -244,6 +256,39 @@ _git__trace() {
             git__trace__subcmd__help__subcmd__dataset__subcmd__review,reject)
                 cmd="git__trace__subcmd__help__subcmd__dataset__subcmd__review__subcmd__reject"
                 ;;
+            git__trace__subcmd__help__subcmd__skill,list)
+                cmd="git__trace__subcmd__help__subcmd__skill__subcmd__list"
+                ;;
+            git__trace__subcmd__help__subcmd__skill,runs)
+                cmd="git__trace__subcmd__help__subcmd__skill__subcmd__runs"
+                ;;
+            git__trace__subcmd__help__subcmd__skill,score)
+                cmd="git__trace__subcmd__help__subcmd__skill__subcmd__score"
+                ;;
+            git__trace__subcmd__skill,help)
+                cmd="git__trace__subcmd__skill__subcmd__help"
+                ;;
+            git__trace__subcmd__skill,list)
+                cmd="git__trace__subcmd__skill__subcmd__list"
+                ;;
+            git__trace__subcmd__skill,runs)
+                cmd="git__trace__subcmd__skill__subcmd__runs"
+                ;;
+            git__trace__subcmd__skill,score)
+                cmd="git__trace__subcmd__skill__subcmd__score"
+                ;;
+            git__trace__subcmd__skill__subcmd__help,help)
+                cmd="git__trace__subcmd__skill__subcmd__help__subcmd__help"
+                ;;
+            git__trace__subcmd__skill__subcmd__help,list)
+                cmd="git__trace__subcmd__skill__subcmd__help__subcmd__list"
+                ;;
+            git__trace__subcmd__skill__subcmd__help,runs)
+                cmd="git__trace__subcmd__skill__subcmd__help__subcmd__runs"
+                ;;
+            git__trace__subcmd__skill__subcmd__help,score)
+                cmd="git__trace__subcmd__skill__subcmd__help__subcmd__score"
+                ;;
             *)
                 ;;
         esac
@@ -251,7 +296,7 @@ _git__trace() {
 
     case "${cmd}" in
         git__trace)
-            opts="-h -V --help --version init uninstall doctor list show query map stats import redact share push fetch forget rescan export view dataset hook help"
+            opts="-h -V --help --version init uninstall doctor list show query map stats import redact share push fetch forget rescan export view dataset skill rate hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -755,7 +800,7 @@ _git__trace() {
             return 0
             ;;
         git__subcmd__trace__subcmd__help)
-            opts="init uninstall doctor list show query map stats import redact share push fetch forget rescan export view dataset hook help"
+            opts="init uninstall doctor list show query map stats import redact share push fetch forget rescan export view dataset skill rate hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1090,6 +1135,20 @@ _git__trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__trace__subcmd__help__subcmd__rate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__trace__subcmd__help__subcmd__redact)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1135,6 +1194,62 @@ _git__trace() {
         git__subcmd__trace__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__skill)
+            opts="list runs score"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__skill__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__skill__subcmd__runs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__help__subcmd__skill__subcmd__score)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1362,6 +1477,24 @@ _git__trace() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__trace__subcmd__rate)
+            opts="-h -V --note --delete --help --version good bad"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__trace__subcmd__redact)
             opts="-h -V --tier --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1427,6 +1560,136 @@ _git__trace() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__skill)
+            opts="-h -V --help --version list runs score help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__skill__subcmd__help)
+            opts="list runs score help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__skill__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__skill__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__skill__subcmd__help__subcmd__runs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__skill__subcmd__help__subcmd__score)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__skill__subcmd__list)
+            opts="-h -V --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__skill__subcmd__runs)
+            opts="-h -V --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__trace__subcmd__skill__subcmd__score)
+            opts="-h -V --threshold --explain --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --threshold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -12,6 +12,7 @@ pub mod map;
 mod pager;
 pub mod query;
 pub mod share;
+pub mod skill;
 pub mod stats;
 pub mod trace;
 pub mod trail;

@@ -49,6 +49,8 @@ pub enum Command {
     Export(super::export::ExportArgs),
     View(super::view::ViewArgs),
     Dataset(super::dataset::DatasetArgs),
+    Skill(super::skill::SkillArgs),
+    Rate(super::skill::RateArgs),
     Hook(HookArgs),
     /// `git trace <id>[:<step>]`: the same as `git trace show <id>[:<step>]`.
     #[command(external_subcommand)]
@@ -398,6 +400,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Export(args) => super::export::run(args, out),
         Command::View(args) => super::view::run(args, out),
         Command::Dataset(args) => super::dataset::run(args, out),
+        Command::Skill(args) => super::skill::run(args, out),
+        Command::Rate(args) => super::skill::rate(args, out),
     }
 }
 

@@ -442,6 +442,26 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", sha2::Sha256::digest(bytes))
 }
 
+/// The rows a built-in template makes of all the evidence, built in-process: how `git trace
+/// skill` reads skill runs, through the same code a `skill-runs` dataset uses.
+pub fn template_rows(repo: &Repository, template: &str) -> Result<Vec<serde_json::Value>> {
+    let workflow = builders::template(template)?.workflow(template)?;
+    let packet = packet::build(
+        repo,
+        &packet::Request {
+            dataset: template,
+            workflow: &workflow,
+            selection: &workflow.manifest.select,
+            answers: None,
+        },
+    )?;
+    let rows = builders::build_rows(template, &packet.bytes)?;
+    Ok(rows
+        .split(|&b| b == b'\n')
+        .filter_map(|l| serde_json::from_slice(l).ok())
+        .collect())
+}
+
 /// `dataset new`: writes the template's workflow into `dir` and creates the dataset pinned to it.
 pub fn new_dataset(
     repo: &Repository,

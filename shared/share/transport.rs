@@ -1,10 +1,12 @@
-//! Moving shared sessions and anchors between clones with git itself: explicit refspecs for
-//! `refs/traces/shared/*` and `refs/notes/traces`, never a private ref.
+//! Moving shared sessions, anchors and ratings between clones with git itself: explicit refspecs
+//! for `refs/traces/shared/*`, `refs/notes/traces` and `refs/notes/traces-ratings`, never a
+//! private ref.
 //!
-//! Notes of two clones are merged, not overwritten: a note is sorted JSON lines, one anchor each,
-//! so git's `cat_sort_uniq` strategy is the union of both clones' anchors. A push whose notes were
-//! overtaken by another clone's fetches, merges and tries again.
+//! Notes of two clones are merged, not overwritten: a note is sorted JSON lines, one anchor (or
+//! rating) each, so git's `cat_sort_uniq` strategy is the union of both clones' lines. A push
+//! whose notes were overtaken by another clone's fetches, merges and tries again.
 
+use crate::skill::ratings::RATINGS_REF;
 use crate::store::NOTES_REF;
 use serde::Serialize;
 use std::path::Path;
@@ -12,12 +14,22 @@ use std::process::{Command, Output};
 
 const SHARED_SPEC: &str = "refs/traces/shared/*:refs/traces/shared/*";
 const NOTES_SPEC: &str = "refs/notes/traces:refs/notes/traces";
+/// The notes refs that travel: anchors and ratings.
+const NOTES_REFS: [&str; 2] = [NOTES_REF, RATINGS_REF];
 /// How often a push retries after another clone's notes got in first.
 const RACE_RETRIES: usize = 5;
 
 /// Where a remote's notes land before they are merged into ours.
 pub fn remote_notes_ref(remote: &str) -> String {
-    format!("refs/notes/remotes/{remote}/traces")
+    remote_copy(remote, NOTES_REF)
+}
+
+/// Where a remote's `notes_ref` lands: `refs/notes/remotes/<remote>/<name>`.
+fn remote_copy(remote: &str, notes_ref: &str) -> String {
+    format!(
+        "refs/notes/remotes/{remote}/{}",
+        notes_ref.trim_start_matches("refs/notes/")
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,11 +122,14 @@ pub fn push(
         {
             specs.push(SHARED_SPEC);
         }
-        if has_ref(repo, NOTES_REF) {
-            specs.push(NOTES_SPEC);
-        }
-        let capsule_specs: Vec<String> = capsules.iter().map(|r| format!("{r}:{r}")).collect();
-        specs.extend(capsule_specs.iter().map(String::as_str));
+        let other_specs: Vec<String> = NOTES_REFS
+            .iter()
+            .filter(|r| has_ref(repo, r))
+            .map(|r| r.to_string())
+            .chain(capsules.iter().cloned())
+            .map(|r| format!("{r}:{r}"))
+            .collect();
+        specs.extend(other_specs.iter().map(String::as_str));
         if specs.is_empty() {
             return Ok(moved);
         }
@@ -125,11 +140,11 @@ pub fn push(
         // Another clone's notes got there first (or its push holds the ref's lock right now).
         let notes_behind = report
             .iter()
-            .any(|r| r.dst == NOTES_REF && r.flag == '!' && is_race(&r.summary));
+            .any(|r| NOTES_REFS.contains(&r.dst.as_str()) && r.flag == '!' && is_race(&r.summary));
         for r in &report {
             match r.flag {
                 '=' => push_unique(&mut moved.up_to_date, &r.dst),
-                '!' if r.dst == NOTES_REF && notes_behind => {}
+                '!' if NOTES_REFS.contains(&r.dst.as_str()) && notes_behind => {}
                 '!' => {
                     return Err(Error::Refused {
                         remote: remote.to_string(),
@@ -151,8 +166,8 @@ pub fn push(
         }
         // Another clone pushed notes first: take theirs, merge, and push the union.
         moved.retries = attempt + 1;
-        fetch_notes(repo, workdir, remote)?;
-        moved.notes_merged |= merge_notes(repo, workdir, remote)?;
+        fetch_notes(workdir, remote)?;
+        moved.notes_merged |= merge_all_notes(repo, workdir, remote)?;
     }
     Err(Error::Race {
         remote: remote.to_string(),
@@ -182,26 +197,17 @@ pub fn fetch(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<Mo
     check_remote(repo, remote)?;
     let shared_tips = || crate::store::tips(repo, crate::share::SHARED_PREFIX).unwrap_or_default();
     let before = shared_tips();
-    let args = [
-        "fetch",
-        "--no-tags",
-        remote,
-        SHARED_SPEC,
-        &format!("+{NOTES_REF}:{}", remote_notes_ref(remote)),
-    ];
-    let out = git(workdir, &args)?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        // A remote without notes yet only lacks that ref: fetch what it has.
-        if stderr.contains("couldn't find remote ref") && stderr.contains("notes") {
-            ok(workdir, &["fetch", "--no-tags", remote, SHARED_SPEC])?;
-        } else {
-            return Err(Error::Git {
-                args: args.join(" "),
-                stderr: stderr.trim().to_string(),
-            });
-        }
-    }
+    // A glob matches nothing on a remote without notes yet, where a plain ref would fail.
+    ok(
+        workdir,
+        &[
+            "fetch",
+            "--no-tags",
+            remote,
+            SHARED_SPEC,
+            &notes_glob(remote),
+        ],
+    )?;
     crate::store::pack_when_many(repo);
     let after = shared_tips();
     let mut moved = Moved {
@@ -216,35 +222,48 @@ pub fn fetch(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<Mo
             moved.updated.push(name);
         }
     }
-    moved.notes_merged = merge_notes(repo, workdir, remote)?;
+    moved.notes_merged = merge_all_notes(repo, workdir, remote)?;
     Ok(moved)
 }
 
-fn fetch_notes(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<(), Error> {
-    let _ = repo;
+/// `refs/notes/traces*` (anchors and ratings) into the remote's copies.
+fn notes_glob(remote: &str) -> String {
+    format!("+{NOTES_REF}*:{}*", remote_notes_ref(remote))
+}
+
+fn fetch_notes(workdir: &Path, remote: &str) -> Result<(), Error> {
     ok(
         workdir,
-        &[
-            "fetch",
-            "--no-tags",
-            remote,
-            &format!("+{NOTES_REF}:{}", remote_notes_ref(remote)),
-        ],
+        &["fetch", "--no-tags", remote, &notes_glob(remote)],
     )
     .map(drop)
 }
 
-/// Merges the remote's notes into ours: the union of both clones' anchors, per commit. Returns
-/// whether ours changed.
-fn merge_notes(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<bool, Error> {
-    let theirs_ref = remote_notes_ref(remote);
+/// Merges every notes ref the remote has into ours; returns whether one of ours changed.
+fn merge_all_notes(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<bool, Error> {
+    let mut changed = false;
+    for notes_ref in NOTES_REFS {
+        changed |= merge_notes(repo, workdir, remote, notes_ref)?;
+    }
+    Ok(changed)
+}
+
+/// Merges the remote's `notes_ref` into ours: the union of both clones' lines, per annotated
+/// object. Returns whether ours changed.
+fn merge_notes(
+    repo: &git2::Repository,
+    workdir: &Path,
+    remote: &str,
+    notes_ref: &str,
+) -> Result<bool, Error> {
+    let theirs_ref = remote_copy(remote, notes_ref);
     let Ok(theirs) = repo.refname_to_id(&theirs_ref) else {
         return Ok(false);
     };
-    let ours = repo.refname_to_id(NOTES_REF).ok();
+    let ours = repo.refname_to_id(notes_ref).ok();
     match ours {
         None => {
-            ok(workdir, &["update-ref", NOTES_REF, &theirs.to_string()])?;
+            ok(workdir, &["update-ref", notes_ref, &theirs.to_string()])?;
             Ok(true)
         }
         Some(ours) if ours == theirs || repo.graph_descendant_of(ours, theirs).unwrap_or(false) => {
@@ -255,7 +274,7 @@ fn merge_notes(repo: &git2::Repository, workdir: &Path, remote: &str) -> Result<
                 workdir,
                 &[
                     "notes",
-                    &format!("--ref={NOTES_REF}"),
+                    &format!("--ref={notes_ref}"),
                     "merge",
                     "--quiet",
                     "--strategy=cat_sort_uniq",

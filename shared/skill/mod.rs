@@ -8,6 +8,7 @@
 //! by today's file: the latest snapshot at or before the step, else the session's base commit.
 
 pub mod ratings;
+pub mod report;
 pub mod runs;
 pub mod score;
 

@@ -1,6 +1,9 @@
-//! Human ratings of sessions: `git trace rate <session> good|bad`, kept on `refs/traces/ratings`
-//! (a commit chain whose tree holds `ratings.jsonl`), so they travel with `git trace push` like
-//! the rest of the shared evidence.
+//! Human ratings of sessions: `git trace rate <session> good|bad`, kept as git notes on
+//! `refs/notes/traces-ratings`, so they travel with `git trace push` and merge between clones
+//! the way anchors do (`cat_sort_uniq`: a note is sorted JSON lines, one rating each).
+//!
+//! A note hangs on an object named by the session alone (a blob holding `git-traces session
+//! <id>`), so every clone rates the same object whatever it holds of the session.
 //!
 //! A rating made from inside an agent session (the harness's environment marker is set: Claude
 //! Code's `CLAUDECODE`, Pi's `PI_CODING_AGENT`, Codex's sandbox variables) is kept but marked
@@ -10,8 +13,7 @@ use crate::store;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
-pub const RATINGS_REF: &str = "refs/traces/ratings";
-const FILE: &str = "ratings.jsonl";
+pub const RATINGS_REF: &str = "refs/notes/traces-ratings";
 /// Environment variables that only an agent harness sets in the commands it runs.
 const AGENT_MARKERS: [&str; 5] = [
     "CLAUDECODE",
@@ -35,20 +37,25 @@ pub struct Rating {
     pub at: String,
 }
 
-/// Every rating, oldest first.
+/// The object a session's ratings hang on.
+fn target(repo: &Repository, session: &str) -> store::Result<Oid> {
+    Ok(repo.blob(format!("git-traces session {session}\n").as_bytes())?)
+}
+
+/// Every rating, in note order (session, then time).
 pub fn all(repo: &Repository) -> store::Result<Vec<Rating>> {
-    let Ok(tip) = repo.refname_to_id(RATINGS_REF) else {
+    let Ok(notes) = repo.notes(Some(RATINGS_REF)) else {
         return Ok(Vec::new());
     };
-    let tree = repo.find_commit(tip)?.tree()?;
-    let Some(entry) = tree.get_name(FILE) else {
-        return Ok(Vec::new());
-    };
-    let blob = repo.find_blob(entry.id())?;
-    Ok(String::from_utf8_lossy(blob.content())
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect())
+    let mut out = Vec::new();
+    for (_, target) in notes.flatten() {
+        for line in store::note_lines_in(repo, RATINGS_REF, target)? {
+            if let Ok(rating) = serde_json::from_str(&line) {
+                out.push(rating);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Whether this process runs inside an agent's command.
@@ -58,58 +65,24 @@ pub fn inside_agent() -> bool {
         .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()))
 }
 
-/// Adds `rating` (its note redacted at the capture tier) or, with `remove`, drops every rating of
-/// its session; one commit on [`RATINGS_REF`]. Returns how many ratings the session now has.
-pub fn write(repo: &Repository, rating: Rating, remove: bool) -> store::Result<usize> {
-    let traces = store::Traces::of(repo);
-    let _lock =
-        store::SessionLock::acquire(&traces, "ratings", std::time::Duration::from_secs(10))?;
-    let mut ratings = all(repo)?;
-    let session = rating.session.clone();
-    let message = if remove {
-        ratings.retain(|r| r.session != session);
-        format!("ratings: remove those of {session}")
-    } else {
-        let mut rating = rating;
-        let mut report = crate::security::Report::default();
-        rating.note = rating
-            .note
-            .map(|n| crate::security::redact(&n, &mut report).into_owned());
-        let message = format!(
-            "ratings: {session} {}",
-            if rating.good { "good" } else { "bad" }
-        );
-        ratings.push(rating);
-        message
-    };
-    let mut text = Vec::new();
-    for r in &ratings {
-        serde_json::to_writer(&mut text, r).expect("json");
-        text.push(b'\n');
-    }
-    let mut builder = repo.treebuilder(None)?;
-    builder.insert(FILE, repo.blob(&text)?, git2::FileMode::Blob.into())?;
-    let tree = repo.find_tree(builder.write()?)?;
-    let tip: Option<Oid> = repo.refname_to_id(RATINGS_REF).ok();
-    let parents = tip.map(|t| repo.find_commit(t)).transpose()?;
-    let sig = git2::Signature::now("git-traces", "git-traces@localhost")?;
-    let commit = repo.commit(
-        None,
-        &sig,
-        &sig,
-        &format!("{message}\n"),
-        &tree,
-        &parents.iter().collect::<Vec<_>>(),
-    )?;
-    store::update_ref(
-        repo,
-        &traces,
-        store::RefUpdate {
-            name: RATINGS_REF,
-            new: commit,
-            expected: tip,
-            message: &message,
-        },
-    )?;
-    Ok(ratings.iter().filter(|r| r.session == session).count())
+/// Adds `rating` (its note redacted at the capture tier) to its session's ratings. Returns how
+/// many the session now has.
+pub fn add(repo: &Repository, mut rating: Rating) -> store::Result<usize> {
+    let mut report = crate::security::Report::default();
+    rating.note = rating
+        .note
+        .map(|n| crate::security::redact(&n, &mut report).into_owned());
+    let target = target(repo, &rating.session)?;
+    let mut lines = store::note_lines_in(repo, RATINGS_REF, target)?;
+    lines.push(serde_json::to_string(&rating).expect("json"));
+    store::set_note_lines(repo, RATINGS_REF, target, &lines)?;
+    Ok(store::note_lines_in(repo, RATINGS_REF, target)?.len())
+}
+
+/// Removes every rating of `session`; returns how many there were.
+pub fn remove(repo: &Repository, session: &str) -> store::Result<usize> {
+    let target = target(repo, session)?;
+    let had = store::note_lines_in(repo, RATINGS_REF, target)?.len();
+    store::set_note_lines(repo, RATINGS_REF, target, &[])?;
+    Ok(had)
 }

@@ -76,11 +76,19 @@ pub fn rows(packet: &Value) -> Vec<Value> {
     rows
 }
 
+/// Runs whose skill file is not in the repository (a user-level skill) have no blob id.
+pub const UNVERSIONED: &str = "unversioned";
+
+/// A run's version: the skill file's blob id, or [`UNVERSIONED`].
+pub fn version_of(run: &Value) -> &str {
+    run["version"].as_str().unwrap_or(UNVERSIONED)
+}
+
 /// A `skill-runs` row as the verifier's input.
 pub fn run_of(row: &Value) -> Option<Run> {
     Some(Run {
         session: row["session"].as_str()?.to_string(),
-        version: row["version"].as_str()?.to_string(),
+        version: version_of(row).to_string(),
         started_at: row["started_at"].as_str().unwrap_or_default().to_string(),
         criteria: row["criteria"]
             .as_object()?

@@ -22,7 +22,7 @@ pub use files::{read_files, write_files, Files};
 pub use journal::{append, dirty_sessions, mark_sealed, read_journal, JournalRead};
 pub use lock::SessionLock;
 pub use log::{log_error, recent_errors, ErrorLine};
-pub use notes::{add_note_lines, note_lines, NOTES_REF};
+pub use notes::{add_note_lines, note_lines, note_lines_in, set_note_lines, NOTES_REF};
 pub use paths::{
     sanitize_session_id, session_ref, trail_ref, Traces, SESSIONS_PREFIX, TRAILS_PREFIX,
 };
