@@ -257,6 +257,23 @@ fn publish_sends_approved_rows_only_and_the_datasets_library_loads_them() {
         Some(1)
     );
     assert_eq!(repo.git(&["ls-remote", "hub", "refs/heads/main"]), tip);
+    // Even when the local record of the publish is lost, the remote's provenance keeps a row
+    // from going twice.
+    repo.git(&[
+        "update-ref",
+        "refs/traces/datasets/fixes",
+        "refs/traces/datasets/fixes~1",
+    ]);
+    let out = dataset(&repo, &["publish", "fixes", "--to", "hub"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 approved rows were on the remote already")
+    );
+    assert_eq!(repo.git(&["ls-remote", "hub", "refs/heads/main"]), tip);
+    assert_eq!(
+        row_for(&rows(&repo, "fixes"), "file", "greet.py")["state"],
+        "published"
+    );
 
     // Re-publishing adds only a new shard: approve the reverted patch too.
     ok(dataset(&repo, &["review", "fixes", "approve", "--all"]));

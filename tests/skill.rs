@@ -136,8 +136,8 @@ fn history(before: &[(bool, bool)], after: &[(bool, bool)]) -> TestRepo {
     repo
 }
 
-fn blob(repo: &TestRepo, rev: &str) -> String {
-    repo.git(&["rev-parse", &format!("{rev}:{SKILL_FILE}")])
+fn blob(repo: &TestRepo, rev: &str, path: &str) -> String {
+    repo.git(&["rev-parse", &format!("{rev}:{path}")])
         .trim()
         .to_string()
 }
@@ -145,8 +145,8 @@ fn blob(repo: &TestRepo, rev: &str) -> String {
 #[test]
 fn a_better_tweak_is_kept_and_the_score_ignores_todays_skill_text() {
     let repo = history(&bad_runs(), &good_runs());
-    let v1 = blob(&repo, "HEAD~40");
-    let v2 = blob(&repo, "HEAD");
+    let v1 = blob(&repo, "HEAD~40", SKILL_FILE);
+    let v2 = blob(&repo, "HEAD", SKILL_FILE);
 
     let list: Vec<Value> =
         serde_json::from_slice(&skill(&repo, &["list", "--json"]).stdout).unwrap();
@@ -327,14 +327,8 @@ fn one_session_using_two_skills_is_a_run_of_each() {
     );
     assert_eq!(
         list[0]["versions"][0]["version"],
-        blob_at(&repo, ".claude/commands/changelog.md")
+        blob(&repo, "HEAD", ".claude/commands/changelog.md")
     );
-}
-
-fn blob_at(repo: &TestRepo, path: &str) -> String {
-    repo.git(&["rev-parse", &format!("HEAD:{path}")])
-        .trim()
-        .to_string()
 }
 
 #[test]

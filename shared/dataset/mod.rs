@@ -249,12 +249,11 @@ pub fn names(repo: &Repository) -> Result<Vec<String>> {
 
 impl Dataset {
     /// A new dataset pinned to `workflow`, not yet written.
-    pub fn create(
+    fn create(
         repo: &Repository,
         name: &str,
         workflow: Workflow,
         template: Option<&str>,
-        workflow_dir: Option<String>,
     ) -> Result<Dataset> {
         if !valid_name(name) {
             return Err(Error::BadName(name.to_string()));
@@ -268,7 +267,7 @@ impl Dataset {
                 name: name.to_string(),
                 created_at: store::now_rfc3339(),
                 template: template.map(str::to_string),
-                workflow_dir,
+                workflow_dir: None,
                 workflow: pin(&workflow),
                 runs: Vec::new(),
                 publishes: Vec::new(),
@@ -476,15 +475,16 @@ pub fn new_dataset(
             why: "the directory exists and is not empty; pick another with --dir".into(),
         });
     }
-    let workflow = template.workflow(name)?;
-    let relative = repo
+    let mut dataset = Dataset::create(repo, name, template.workflow(name)?, Some(template.name))?;
+    std::fs::create_dir_all(dir)?;
+    // Both sides canonical, so a symlinked path to the work tree still reads as inside it.
+    let dir = dir.canonicalize()?;
+    dataset.meta.workflow_dir = repo
         .workdir()
         .and_then(|top| dir.strip_prefix(top.canonicalize().ok()?).ok())
         .and_then(|p| p.to_str())
         .map(str::to_string);
-    let mut dataset = Dataset::create(repo, name, workflow, Some(template.name), relative)?;
-    std::fs::create_dir_all(dir)?;
-    dataset.workflow.write_to(dir)?;
+    dataset.workflow.write_to(&dir)?;
     dataset.save(repo, &format!("new, from template {}", template.name))?;
     Ok(dataset)
 }

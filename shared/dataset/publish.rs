@@ -57,28 +57,6 @@ pub fn publish(repo: &Repository, name: &str, remote: &str) -> Result<Published>
         gate.recheck(row);
         blocked += usize::from(row.state == State::Blocked);
     }
-    let mut approved: Vec<&Row> = dataset
-        .rows
-        .iter()
-        .filter(|r| r.state == State::Approved)
-        .collect();
-    approved.sort_by(|a, b| a.id.cmp(&b.id));
-    if approved.is_empty() {
-        if blocked > 0 {
-            dataset.save(
-                repo,
-                &format!("publish: {blocked} approved rows blocked by the gate"),
-            )?;
-        }
-        return Err(refuse(format!(
-            "no approved rows to publish{}\nhint: 'git trace dataset review {name}' shows the inbox; approve rows first",
-            if blocked > 0 {
-                format!(" ({blocked} approved rows were blocked by the gate just now)")
-            } else {
-                String::new()
-            }
-        )));
-    }
     let git_dir = repo.path().to_path_buf();
     let remote_tip = fetch_main(&git_dir, remote, name).map_err(&refuse)?;
     let mut files = match remote_tip {
@@ -86,6 +64,47 @@ pub fn publish(repo: &Repository, name: &str, remote: &str) -> Result<Published>
         None => Files::new(),
     };
     check_remote(&files, &dataset).map_err(&refuse)?;
+    // Rows the remote has already (a publish whose local record was lost) are not sent twice.
+    let there = published_ids(&files);
+    let mut recorded = 0;
+    for row in dataset
+        .rows
+        .iter_mut()
+        .filter(|r| r.state == State::Approved)
+    {
+        if let Some(shard) = there.get(&row.id) {
+            row.state = State::Published;
+            row.shard = Some(shard.clone());
+            recorded += 1;
+        }
+    }
+    let mut approved: Vec<&Row> = dataset
+        .rows
+        .iter()
+        .filter(|r| r.state == State::Approved)
+        .collect();
+    approved.sort_by(|a, b| a.id.cmp(&b.id));
+    if approved.is_empty() {
+        if blocked + recorded > 0 {
+            dataset.save(
+                repo,
+                &format!("publish: {blocked} approved rows blocked by the gate, {recorded} found on the remote already"),
+            )?;
+        }
+        return Err(refuse(format!(
+            "no approved rows to publish{}{}\nhint: 'git trace dataset review {name}' shows the inbox; approve rows first",
+            if blocked > 0 {
+                format!(" ({blocked} approved rows were blocked by the gate just now)")
+            } else {
+                String::new()
+            },
+            if recorded > 0 {
+                format!(" ({recorded} approved rows were on the remote already, now recorded as published)")
+            } else {
+                String::new()
+            }
+        )));
+    }
     let index = files.keys().filter(|p| p.starts_with(SHARD_PREFIX)).count();
     let shard = format!("{SHARD_PREFIX}{index:05}.jsonl");
     let provenance = format!("provenance/train-{index:05}.jsonl");
@@ -170,6 +189,28 @@ pub fn publish(repo: &Repository, name: &str, remote: &str) -> Result<Published>
         blocked,
         total,
     })
+}
+
+/// Row id → the shard it was published in, from the remote's `provenance/` files.
+fn published_ids(files: &Files) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for (path, (_, bytes)) in files {
+        let Some(index) = path
+            .strip_prefix("provenance/train-")
+            .and_then(|p| p.strip_suffix(".jsonl"))
+        else {
+            continue;
+        };
+        for line in bytes.split(|&b| b == b'\n') {
+            if let Some(id) = serde_json::from_slice::<Value>(line)
+                .ok()
+                .and_then(|v| v["id"].as_str().map(str::to_string))
+            {
+                out.insert(id, format!("{SHARD_PREFIX}{index}.jsonl"));
+            }
+        }
+    }
+    out
 }
 
 /// Shard paths and the sha256 `git-traces.json` recorded for each.
@@ -302,7 +343,7 @@ fn card(dataset: &Dataset, info: &Value) -> String {
     out += "---\n\n";
     out += &format!("# {}\n\n{}\n\n", dataset.name(), m.description);
     out += &format!(
-        "Built with [git-traces](https://github.com/git-traces) from coding-agent sessions by the workflow `{}` (sha256 `{}`). Every row was reviewed and approved by a person, and scanned for secrets and personal data (scanner `{}`) when it was built and again when it was published.\n\n",
+        "Built with git-traces from coding-agent sessions by the workflow `{}` (sha256 `{}`). Every row was reviewed and approved by a person, and scanned for secrets and personal data (scanner `{}`) when it was built and again when it was published.\n\n",
         dataset.workflow.label(),
         dataset.workflow.digest,
         security::EGRESS_VERSION
