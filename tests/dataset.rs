@@ -595,6 +595,10 @@ fn a_schema_change_between_runs_blocks_rows_that_no_longer_validate() {
     std::fs::write(&schema_path, schema.to_string()).unwrap();
     let out = ok(dataset(&repo, &["run", "fixes"]));
     assert!(out.contains("changed since it was pinned"), "{out}");
+    assert!(
+        out.contains("1 rows seen before were blocked this time"),
+        "{out}"
+    );
     let all = rows(&repo, "fixes");
     assert_eq!(row_for(&all, "file", "greet.py")["state"], "inbox");
     let tmp = row_for(&all, "file", "tmp.py");

@@ -378,10 +378,11 @@ fn run_workflow(
                         .map_or(String::new(), |t| format!(" (since {t})"))
                 )?;
             }
-            if let Some(n) = s.rechecked.get(&State::Blocked) {
+            if s.newly_blocked > 0 {
                 writeln!(
                     out,
-                    "{n} rows waiting for review or publish were blocked by the current schema or scanner"
+                    "{} rows seen before were blocked this time by the current schema, scanner or deny rules",
+                    s.newly_blocked
                 )?;
             }
             writeln!(out, "now: {}", states_line(&s.counts))?;

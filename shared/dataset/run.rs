@@ -15,7 +15,7 @@ use crate::security;
 use git2::Repository;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -55,8 +55,8 @@ pub struct RunSummary {
     pub printed: usize,
     /// Rows not seen before, by the state the gate gave them.
     pub new: BTreeMap<State, usize>,
-    /// Rows seen before whose state the gate changed (a new schema or scanner blocked them).
-    pub rechecked: BTreeMap<State, usize>,
+    /// Rows seen before that the gate blocked this time (a new schema, scanner or deny rule).
+    pub newly_blocked: usize,
     pub counts: BTreeMap<State, usize>,
 }
 
@@ -126,26 +126,37 @@ pub fn run(repo: &Repository, name: &str, request: &RunRequest) -> Result<RunOut
         .enumerate()
         .map(|(i, r)| (r.id.clone(), i))
         .collect();
-    let mut rechecked = BTreeMap::new();
+    let mut newly_blocked = 0;
+    let mut built = HashSet::new();
     for (i, line) in lines.iter().enumerate() {
         let row = gate.line(i + 1, line, n);
-        match index.get(&row.id) {
-            Some(&at) => merge(&mut dataset.rows[at], row),
+        let at = match index.get(&row.id) {
+            Some(&at) => {
+                let before = dataset.rows[at].state;
+                merge(&mut dataset.rows[at], row);
+                newly_blocked += usize::from(
+                    before != State::Blocked && dataset.rows[at].state == State::Blocked,
+                );
+                at
+            }
             None => {
                 *new.entry(row.state).or_default() += 1;
                 index.insert(row.id.clone(), dataset.rows.len());
                 dataset.rows.push(row);
+                dataset.rows.len() - 1
             }
-        }
+        };
+        built.insert(at);
     }
-    // Rows waiting for review or publish meet the current schema and scanner too.
-    for row in dataset.rows.iter_mut().filter(|r| r.run != n) {
-        if matches!(row.state, State::Inbox | State::Approved) {
-            gate.recheck(row);
-            if row.state == State::Blocked {
-                *rechecked.entry(State::Blocked).or_default() += 1;
-            }
-        }
+    // Rows waiting for review or publish that this run did not build meet the current schema
+    // and scanner too.
+    for (_, row) in
+        dataset.rows.iter_mut().enumerate().filter(|(i, r)| {
+            !built.contains(i) && matches!(r.state, State::Inbox | State::Approved)
+        })
+    {
+        gate.recheck(row);
+        newly_blocked += usize::from(row.state == State::Blocked);
     }
     dataset.pin(workflow);
     dataset.meta.runs.push(RunRecord {
@@ -184,7 +195,7 @@ pub fn run(repo: &Repository, name: &str, request: &RunRequest) -> Result<RunOut
         sessions: packet.sessions.len(),
         printed: lines.len(),
         new,
-        rechecked,
+        newly_blocked,
         counts: dataset.counts(),
     })))
 }

@@ -202,6 +202,54 @@ mod tests {
         assert_eq!(slash_command("fix the / in the url"), None);
     }
 
+    fn step(value: Value) -> Step {
+        let mut base = serde_json::json!({
+            "index": 3, "kind": "exec", "tool": null, "paths": [], "started_at": "", "summary": "",
+            "snapshot": null, "sources": ["transcript"]
+        });
+        for (k, v) in value.as_object().unwrap() {
+            base[k] = v.clone();
+        }
+        serde_json::from_value(base).unwrap()
+    }
+
+    #[test]
+    fn uses_are_found_in_each_harness_way_of_loading_a_skill() {
+        let root = "/work/repo";
+        // Codex reads a skill with a shell command; Pi with its read tool; Claude Code calls Skill.
+        let codex = step(
+            serde_json::json!({"tool": "exec_command", "input": {"cmd": "sed -n '1,80p' /work/repo/.agents/skills/release/SKILL.md"}}),
+        );
+        assert_eq!(
+            found_in(&codex, root),
+            [(
+                "release".into(),
+                "read",
+                Some(".agents/skills/release/SKILL.md".into())
+            )]
+        );
+        let pi = step(
+            serde_json::json!({"kind": "read", "tool": "read", "paths": [".pi/skills/review/SKILL.md"]}),
+        );
+        assert_eq!(
+            found_in(&pi, root),
+            [(
+                "review".into(),
+                "read",
+                Some(".pi/skills/review/SKILL.md".into())
+            )]
+        );
+        let claude = step(
+            serde_json::json!({"kind": "tool", "tool": "Skill", "input": {"skill": "newsletter"}}),
+        );
+        assert_eq!(
+            found_in(&claude, root),
+            [("newsletter".into(), "tool", None)]
+        );
+        let plain = step(serde_json::json!({"input": {"command": "cat README.md"}}));
+        assert!(found_in(&plain, root).is_empty());
+    }
+
     #[test]
     fn skill_files_are_named_by_their_directory_or_command_file() {
         assert_eq!(
