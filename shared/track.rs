@@ -146,8 +146,9 @@ fn file_at(repo: &Repository, commit: Oid, path: &str) -> Option<String> {
     Some(String::from_utf8_lossy(blob.content()).into_owned())
 }
 
-/// Every state this module decides, for turning cached names back into them.
-const STATES: &[&str] = &[
+/// Every state this module decides (cached names are turned back into them, and datasets count
+/// patches by them).
+pub const STATES: &[&str] = &[
     "never_committed",
     "lost",
     "reverted",

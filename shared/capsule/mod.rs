@@ -19,9 +19,9 @@ pub mod repose;
 pub mod seal;
 pub mod verdict;
 
+use crate::capture::sha256_hex;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -140,10 +140,6 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> Result<String> {
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         })
     }
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// The id: a hash of the manifest with its id left empty. The manifest lists every member's

@@ -83,31 +83,39 @@ pub fn run_command(dir: &Path, command: &str, timeout: Duration, env: Env) -> Re
         }
         String::from_utf8_lossy(&kept).into_owned()
     });
-    let started = Instant::now();
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if started.elapsed() >= timeout {
-            timed_out = true;
-            kill_group(pgid);
-            break child.wait()?;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_or_kill(&mut child, timeout)?;
     // Anything the group left running past the timeout keeps the pipe open: kill it too.
     kill_group(pgid);
     let output = collector.join().unwrap_or_default();
     Ok(Ran {
-        exit: if timed_out { None } else { status.code() },
-        timed_out,
+        exit: status.and_then(|s| s.code()),
+        timed_out: status.is_none(),
         output,
     })
 }
 
+/// Waits for `child`, started in its own process group, for at most `timeout`; past it, kills
+/// the group and returns `None`.
+pub(crate) fn wait_or_kill(
+    child: &mut std::process::Child,
+    timeout: Duration,
+) -> std::io::Result<Option<std::process::ExitStatus>> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        if started.elapsed() >= timeout {
+            kill_group(child.id());
+            child.wait()?;
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// SIGKILL to the whole process group (`--` keeps `-<pgid>` from reading as a signal).
-pub(crate) fn kill_group(pgid: u32) {
+fn kill_group(pgid: u32) {
     let _ = Command::new("kill")
         .args(["-s", "KILL", "--", &format!("-{pgid}")])
         .stderr(Stdio::null())

@@ -7,8 +7,8 @@
 
 use super::verdict::{self, Framework, Outcome};
 use super::{
-    capsule_ref, content_id, git, render, replay, sha256_hex, tree_digest, Error, Manifest,
-    MemberDigest, Privacy, Prompt, RepoState, Result, Runtime, Source, CAPSULE_SCHEMA,
+    capsule_ref, content_id, git, render, replay, tree_digest, Error, Manifest, MemberDigest,
+    Privacy, Prompt, RepoState, Result, Runtime, Source, CAPSULE_SCHEMA,
 };
 use crate::ctx;
 use crate::model::{Step, StepKind};
@@ -110,7 +110,7 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
         withhold_prompts(&mut pack);
     }
     security::redact_json_tier(&mut pack, Tier::Egress, &mut report);
-    members.insert("context/pack.json".into(), pretty(&pack));
+    members.insert("context/pack.json".into(), crate::render::json_bytes(&pack));
 
     let mut steps = Value::Array(
         slice
@@ -119,7 +119,10 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
             .collect(),
     );
     security::redact_json_tier(&mut steps, Tier::Egress, &mut report);
-    members.insert("trajectory/steps.json".into(), pretty(&steps));
+    members.insert(
+        "trajectory/steps.json".into(),
+        crate::render::json_bytes(&steps),
+    );
     let mut patches = Value::Array(
         crate::capture::trail_patches(repo, &session_id)?
             .into_iter()
@@ -133,11 +136,14 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
     );
     security::redact_json_tier(&mut patches, Tier::Egress, &mut report);
     let patch_count = patches.as_array().map_or(0, Vec::len);
-    members.insert("trajectory/patches.json".into(), pretty(&patches));
+    members.insert(
+        "trajectory/patches.json".into(),
+        crate::render::json_bytes(&patches),
+    );
 
     let mut env = env_json(repo, repo_tree, trace)?;
     security::redact_json_tier(&mut env, Tier::Egress, &mut report);
-    members.insert("env.json".into(), pretty(&env));
+    members.insert("env.json".into(), crate::render::json_bytes(&env));
 
     let framework = verdict::detect(&request.test);
     let recorded = replay::run_in_tree(
@@ -159,10 +165,7 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
         timeout_secs: request.timeout.as_secs(),
         recorded,
     };
-    members.insert(
-        "verifier.json".into(),
-        pretty(&serde_json::to_value(&verifier).expect("verifier serialises")),
-    );
+    members.insert("verifier.json".into(), crate::render::json_bytes(&verifier));
 
     let mut digests: BTreeMap<String, MemberDigest> = members
         .iter()
@@ -170,7 +173,7 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
             (
                 path.clone(),
                 MemberDigest {
-                    sha256: sha256_hex(bytes),
+                    sha256: crate::capture::sha256_hex(bytes),
                     size: bytes.len() as u64,
                 },
             )
@@ -251,10 +254,7 @@ pub fn prepare(repo: &Repository, request: &Request) -> Result<Prepared> {
         members: digests,
     };
     manifest.id = content_id(&manifest);
-    members.insert(
-        "capsule.json".into(),
-        pretty(&serde_json::to_value(&manifest).expect("manifest serialises")),
-    );
+    members.insert("capsule.json".into(), crate::render::json_bytes(&manifest));
     members.insert(
         "capsule.md".into(),
         render::capsule_md(&manifest, &verifier).into_bytes(),
@@ -408,7 +408,7 @@ fn env_json(repo: &Repository, tree: Oid, trace: &crate::model::Trace) -> Result
                 if let Ok(blob) = repo.find_blob(e.id()) {
                     lockfiles.push(json!({
                         "path": format!("{dir}{name}"),
-                        "sha256": sha256_hex(blob.content()),
+                        "sha256": crate::capture::sha256_hex(blob.content()),
                         "size": blob.size(),
                     }));
                 }
@@ -475,12 +475,6 @@ fn remote_url(repo: &Repository, report: &mut Report) -> Option<String> {
     let remote = repo.find_remote("origin").ok()?;
     let url = remote.url()?;
     Some(security::redact_tier(url, Tier::Egress, report).into_owned())
-}
-
-fn pretty(value: &Value) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("json");
-    bytes.push(b'\n');
-    bytes
 }
 
 /// The capsule commit: no parent, its time the slice's end, so sealing again gives the same id.

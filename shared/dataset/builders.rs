@@ -79,8 +79,7 @@ impl Template {
              exec git trace dataset build-rows {name} \"$1\"\n",
             name = self.name
         );
-        let mut schema = serde_json::to_vec_pretty(&(self.schema)()).expect("json");
-        schema.push(b'\n');
+        let schema = crate::render::json_bytes(&(self.schema)());
         let files: Files = [
             (workflow::MANIFEST, (false, toml.into_bytes())),
             (workflow::SCHEMA, (false, schema)),
@@ -438,7 +437,7 @@ fn skill_schema() -> Value {
             "survival": {
                 "type": "object",
                 "additionalProperties": {"type": "integer", "minimum": 0},
-                "properties": crate::skill::runs::STATES.iter().map(|s| (s.to_string(), json!({"type": "integer", "minimum": 0}))).collect::<serde_json::Map<_, _>>(),
+                "properties": crate::track::STATES.iter().map(|s| (s.to_string(), json!({"type": "integer", "minimum": 0}))).collect::<serde_json::Map<_, _>>(),
             },
             "labels": {
                 "type": "array",

@@ -70,7 +70,7 @@ impl Gate {
             .and_then(|s| serde_json::from_value::<Source>(s).ok());
         let data = canonical(&data);
         let mut row = Row {
-            id: super::sha256_hex(data.to_string().as_bytes()),
+            id: id_of(&data),
             state: State::Inbox,
             reason: None,
             data,
@@ -158,7 +158,7 @@ impl Gate {
         let text = security::redact_tier(line, Tier::Egress, &mut report).into_owned();
         let data = Value::String(text);
         Row {
-            id: super::sha256_hex(format!("line {n}\n{line}").as_bytes()),
+            id: crate::capture::sha256_hex(format!("line {n}\n{line}").as_bytes()),
             state: State::Rejected,
             reason: Some(reason),
             data,
@@ -181,6 +181,11 @@ fn kind(value: &Value) -> &'static str {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     }
+}
+
+/// A row's id: the sha256 of its data in [`canonical`] form (which `data` must already be).
+pub fn id_of(data: &Value) -> String {
+    crate::capture::sha256_hex(data.to_string().as_bytes())
 }
 
 /// Keys sorted at every level: the form a row's id is the hash of, so the same row printed with

@@ -376,9 +376,7 @@ impl Dataset {
             Duration::from_secs(10),
         )?;
         let mut files = self.published.clone();
-        let mut meta = serde_json::to_vec_pretty(&self.meta).expect("json");
-        meta.push(b'\n');
-        files.insert(META.into(), (false, meta));
+        files.insert(META.into(), (false, crate::render::json_bytes(&self.meta)));
         self.rows.sort_by(|a, b| a.id.cmp(&b.id));
         let mut rows = Vec::new();
         for row in &self.rows {
@@ -432,13 +430,8 @@ fn pin(workflow: &Workflow) -> Pin {
         name: workflow.manifest.name.clone(),
         version: workflow.manifest.version,
         digest: workflow.digest.clone(),
-        schema_digest: sha256_hex(&workflow.files[workflow::SCHEMA].1),
+        schema_digest: crate::capture::sha256_hex(&workflow.files[workflow::SCHEMA].1),
     }
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(bytes))
 }
 
 /// The rows a built-in template makes of all the evidence, built in-process: how `git trace

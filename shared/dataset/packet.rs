@@ -95,10 +95,9 @@ pub fn build(repo: &Repository, request: &Request) -> Result<Packet> {
         "sessions": sessions,
         "commits": commits,
     });
-    let mut bytes = serde_json::to_vec_pretty(&packet).expect("json");
-    bytes.push(b'\n');
+    let bytes = crate::render::json_bytes(&packet);
     Ok(Packet {
-        digest: super::sha256_hex(&bytes),
+        digest: crate::capture::sha256_hex(&bytes),
         bytes,
         sessions: chosen.into_iter().collect(),
     })

@@ -17,7 +17,6 @@ use git2::{Oid, Repository};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 
 const BRANCH: &str = "refs/heads/main";
 const INFO: &str = "git-traces.json";
@@ -124,14 +123,17 @@ pub fn publish(repo: &Repository, name: &str, remote: &str) -> Result<Published>
     files.insert(provenance, (false, origin));
     let info = info_json(&files, &dataset);
     let total = info["rows"].as_u64().unwrap_or(0) as usize;
-    files.insert(INFO.into(), (false, pretty(&info)));
+    files.insert(INFO.into(), (false, crate::render::json_bytes(&info)));
     files.insert(
         "schemas/row.schema.json".into(),
         dataset.workflow.files[super::workflow::SCHEMA].clone(),
     );
     files.insert(
         "dataset_infos.json".into(),
-        (false, pretty(&dataset_infos(&dataset, &info))),
+        (
+            false,
+            crate::render::json_bytes(&dataset_infos(&dataset, &info)),
+        ),
     );
     files.insert(
         "README.md".into(),
@@ -278,7 +280,7 @@ fn info_json(files: &Files, dataset: &Dataset) -> Value {
                 "path": p,
                 "rows": bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count(),
                 "bytes": bytes.len(),
-                "sha256": super::sha256_hex(bytes),
+                "sha256": crate::capture::sha256_hex(bytes),
             })
         })
         .collect();
@@ -459,12 +461,6 @@ fn emit_type(out: &mut String, feature: &Feature, indent: usize) {
     }
 }
 
-fn pretty(value: &Value) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("json");
-    bytes.push(b'\n');
-    bytes
-}
-
 /// A URL's `user:token@` dropped, so a token never lands in the dataset's history or output.
 fn without_credentials(remote: &str) -> String {
     match remote.split_once("://") {
@@ -476,18 +472,10 @@ fn without_credentials(remote: &str) -> String {
     }
 }
 
+/// git run in the repository's git dir (capsule's runner: no terminal prompt, stderr as the
+/// error), its failure as text for [`Error::Publish`].
 fn git(git_dir: &Path, args: &[&str]) -> std::result::Result<String, String> {
-    let out = Command::new("git")
-        .arg("--git-dir")
-        .arg(git_dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-    }
+    crate::capsule::git(git_dir, args).map_err(|e| e.to_string())
 }
 
 /// The remote's `main`, fetched into the object database; `None` for an empty remote.

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The exit code of a builder that needs a human decision.
 pub const EXIT_ESCALATE: i32 = 3;
@@ -172,7 +172,7 @@ pub fn run(repo: &Repository, name: &str, request: &RunRequest) -> Result<RunOut
             .map(|o| o.to_string()),
         sessions: packet.sessions.clone(),
         packet_digest: packet.digest.clone(),
-        rows_digest: super::sha256_hex(&printed),
+        rows_digest: crate::capture::sha256_hex(&printed),
         scanner: security::EGRESS_VERSION.into(),
         printed: lines.len(),
         new: new.values().sum(),
@@ -272,20 +272,11 @@ pub(super) fn execute(workflow: &Workflow, packet: &Packet, timeout: Duration) -
     let mut child = cmd
         .spawn()
         .map_err(|e| failed(format!("could not start: {e}")))?;
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if started.elapsed() > timeout {
-            crate::capsule::replay::kill_group(child.id());
-            let _ = child.wait();
-            return Err(failed(format!(
-                "did not finish within {} s and was killed",
-                timeout.as_secs()
-            )));
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let Some(status) = crate::capsule::replay::wait_or_kill(&mut child, timeout)? else {
+        return Err(failed(format!(
+            "did not finish within {} s and was killed",
+            timeout.as_secs()
+        )));
     };
     let out = std::fs::read(&stdout_path)?;
     match status.code() {

@@ -108,7 +108,7 @@ pub fn verify(repo: &Repository, name: &str, timeout: Duration) -> Result<Verifi
     }
     match execute(&dataset.workflow, &packet, timeout)? {
         Built::Rows(bytes) => {
-            let digest = super::sha256_hex(&bytes);
+            let digest = crate::capture::sha256_hex(&bytes);
             if digest != last.rows_digest {
                 out.status = "integrity-failure";
                 out.details.push(format!(
@@ -144,7 +144,7 @@ pub fn verify(repo: &Repository, name: &str, timeout: Duration) -> Result<Verifi
 fn stored_damage(dataset: &Dataset) -> Vec<String> {
     let mut out = Vec::new();
     for row in &dataset.rows {
-        let expected = super::sha256_hex(gate::canonical(&row.data).to_string().as_bytes());
+        let expected = gate::id_of(&gate::canonical(&row.data));
         if row.state != State::Rejected && row.id != expected {
             out.push(format!(
                 "row {}: its data hashes to {}, not to its id",
@@ -155,7 +155,7 @@ fn stored_damage(dataset: &Dataset) -> Vec<String> {
     }
     for (path, digest) in super::publish::shard_digests(&dataset.published) {
         match dataset.published.get(&path) {
-            Some((_, bytes)) if super::sha256_hex(bytes) == digest => {}
+            Some((_, bytes)) if crate::capture::sha256_hex(bytes) == digest => {}
             Some(_) => out.push(format!(
                 "{path}: its content no longer matches its recorded sha256"
             )),

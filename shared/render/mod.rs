@@ -335,6 +335,13 @@ pub fn counts(by_name: &std::collections::BTreeMap<String, u64>) -> String {
         .join(", ")
 }
 
+/// Pretty JSON ending in a newline, as every JSON file git-traces stores is written.
+pub fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("JSON of an in-memory value");
+    bytes.push(b'\n');
+    bytes
+}
+
 pub fn json_pretty(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)

@@ -30,19 +30,6 @@ pub const CRITERIA: [&str; 6] = [
     "cheap",
 ];
 
-/// Survival states, in the order rows count them.
-pub const STATES: [&str; 9] = [
-    "alive_on_path",
-    "alive_transformed",
-    "alive_moved",
-    "partially_preserved",
-    "repaired",
-    "reverted",
-    "lost",
-    "never_committed",
-    "unknown",
-];
-
 /// The `skill-runs` rows of a run packet: one per (session, skill).
 pub fn rows(packet: &Value) -> Vec<Value> {
     let mut rows = Vec::new();
@@ -68,7 +55,7 @@ pub fn rows(packet: &Value) -> Vec<Value> {
                 "started_at": session["started_at"],
                 "steps": steps,
                 "criteria": criteria(session),
-                "survival": STATES.iter().map(|s| (*s, survival.get(*s).copied().unwrap_or(0))).collect::<BTreeMap<_, _>>(),
+                "survival": crate::track::STATES.iter().map(|s| (*s, survival.get(*s).copied().unwrap_or(0))).collect::<BTreeMap<_, _>>(),
                 "labels": labels(session, &survival),
             }));
         }
@@ -194,22 +181,18 @@ fn criteria(session: &Value) -> BTreeMap<&'static str, Value> {
         .filter_map(|(_, v)| v.as_u64())
         .sum();
     let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
-    BTreeMap::from([
-        ("tests_run", json!(if tests.is_empty() { 0.0 } else { 1.0 })),
-        (
-            "tests_passed",
-            json!(tests
-                .last()
-                .map(|t| if t["failed"] == true { 0.0 } else { 1.0 })),
-        ),
-        ("commits_landed", json!(share(committed, patches.len()))),
-        ("read_before_write", json!(share(read_first, written.len()))),
-        ("fast", json!(1.0 / (1.0 + wall / 1800.0))),
-        (
-            "cheap",
-            json!((tokens > 0).then(|| 1.0 / (1.0 + tokens as f64 / 200_000.0))),
-        ),
-    ])
+    // In the order of CRITERIA.
+    let values = [
+        json!(if tests.is_empty() { 0.0 } else { 1.0 }),
+        json!(tests
+            .last()
+            .map(|t| if t["failed"] == true { 0.0 } else { 1.0 })),
+        json!(share(committed, patches.len())),
+        json!(share(read_first, written.len())),
+        json!(1.0 / (1.0 + wall / 1800.0)),
+        json!((tokens > 0).then(|| 1.0 / (1.0 + tokens as f64 / 200_000.0))),
+    ];
+    CRITERIA.into_iter().zip(values).collect()
 }
 
 fn labels(session: &Value, survival: &BTreeMap<String, u64>) -> Vec<Value> {
