@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{payload, write, TestRepo};
+use common::{end, prompt, write, TestRepo};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -12,25 +12,6 @@ const S: &str = "d5d5d5d5-0000-4000-8000-000000000001";
 const S2: &str = "d5d5d5d5-0000-4000-8000-000000000002";
 /// A secret the egress gate must stop (an AWS access key id with its secret).
 const SECRET: &str = "AKIAZ7QWERTYUIOPLKJH";
-
-fn prompt(repo: &TestRepo, session: &str, text: &str) {
-    repo.hook(
-        "UserPromptSubmit",
-        &payload(
-            session,
-            &repo.root,
-            "UserPromptSubmit",
-            json!({"prompt": text}),
-        ),
-    );
-}
-
-fn end(repo: &TestRepo, session: &str) {
-    repo.hook(
-        "SessionEnd",
-        &payload(session, &repo.root, "SessionEnd", json!({})),
-    );
-}
 
 fn dataset(repo: &TestRepo, args: &[&str]) -> Output {
     let mut all = vec!["trace", "dataset"];

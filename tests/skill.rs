@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{bash, payload, start, write, TestRepo};
+use common::{bash, end, payload, prompt, start, write, TestRepo};
 use serde_json::{json, Value};
 use std::process::Output;
 
@@ -46,18 +46,14 @@ fn read(repo: &TestRepo, session: &str, id: &str, rel: &str) {
 
 /// One session using the skill: the slash command, a read of the skill file, maybe the tests, one
 /// new issue file; then the user commits it, and reverts it when the work was bad.
+fn session_id(n: usize) -> String {
+    format!("5e55{n:04}-0000-4000-8000-000000000000")
+}
+
 fn session(repo: &TestRepo, n: usize, tests: bool, kept: bool) -> String {
-    let id = format!("5e55{n:04}-0000-4000-8000-000000000000");
+    let id = session_id(n);
     start(repo, &id, &repo.root);
-    repo.hook(
-        "UserPromptSubmit",
-        &payload(
-            &id,
-            &repo.root,
-            "UserPromptSubmit",
-            json!({"prompt": format!("/newsletter issue {n}")}),
-        ),
-    );
+    prompt(repo, &id, &format!("/newsletter issue {n}"));
     read(repo, &id, "r1", SKILL_FILE);
     let file = format!("issues/{n:04}.md");
     write(
@@ -71,10 +67,7 @@ fn session(repo: &TestRepo, n: usize, tests: bool, kept: bool) -> String {
     if tests {
         bash(repo, &id, &repo.root, "b1", "sh run_tests.sh", "3 passed");
     }
-    repo.hook(
-        "SessionEnd",
-        &payload(&id, &repo.root, "SessionEnd", json!({})),
-    );
+    end(repo, &id);
     repo.git(&["add", &file]);
     repo.git(&["commit", "-qm", &format!("issue {n}")]);
     if !kept {
@@ -84,23 +77,36 @@ fn session(repo: &TestRepo, n: usize, tests: bool, kept: bool) -> String {
 }
 
 /// (ran tests, kept) for each session of a version that works well, and of one that does not.
+///
+/// The runs that go against their version (tests run but reverted, no tests but kept) sit at
+/// positions 0, 1 and 3 of a version, whose sessions fall on the calibration side of the split in
+/// both versions. On the held-out side, a good and a bad run then never share the same tests
+/// criterion, so the held-out AUC does not hang on how the `fast` criterion (real wall time, which
+/// a loaded machine stretches) breaks their ties.
 fn good_runs() -> Vec<(bool, bool)> {
-    let mut runs = vec![(true, true); 12];
-    runs.extend([(true, false), (false, true), (false, false), (false, false)]);
+    let mut runs = vec![(true, false), (false, true)];
+    runs.extend([(true, true); 12]);
+    runs.extend([(false, false); 2]);
     runs
 }
 
 fn bad_runs() -> Vec<(bool, bool)> {
-    let mut runs = vec![(false, false); 10];
-    runs.extend([
-        (false, true),
-        (false, true),
-        (true, true),
-        (true, true),
-        (true, true),
-        (true, false),
-    ]);
+    let mut runs = vec![(false, true), (false, true), (false, false), (true, false)];
+    runs.extend([(false, false); 9]);
+    runs.extend([(true, true); 3]);
     runs
+}
+
+/// Keeps the fixture honest: the anomalies are on the calibration side, whichever version runs
+/// first.
+#[test]
+fn the_fixtures_anomalies_calibrate() {
+    use git_traces::skill::score::{side, Side};
+    for n in [0, 1, 3] {
+        for first in [0, 16] {
+            assert_eq!(side(&session_id(first + n)), Side::Calibration, "{n}");
+        }
+    }
 }
 
 fn skill(repo: &TestRepo, args: &[&str]) -> Output {
@@ -206,17 +212,9 @@ fn without_trusted_labels_the_verifier_refuses_and_says_why() {
     let repo = repo_with_skill();
     let mut ids = Vec::new();
     for n in 0..4 {
-        let id = format!("5e55{n:04}-0000-4000-8000-000000000000");
+        let id = session_id(n);
         start(&repo, &id, &repo.root);
-        repo.hook(
-            "UserPromptSubmit",
-            &payload(
-                &id,
-                &repo.root,
-                "UserPromptSubmit",
-                json!({"prompt": "/newsletter draft"}),
-            ),
-        );
+        prompt(&repo, &id, "/newsletter draft");
         write(
             &repo,
             &id,
@@ -225,10 +223,7 @@ fn without_trusted_labels_the_verifier_refuses_and_says_why() {
             &format!("draft{n}.md"),
             "Draft headline here\nDraft body text\n",
         );
-        repo.hook(
-            "SessionEnd",
-            &payload(&id, &repo.root, "SessionEnd", json!({})),
-        );
+        end(&repo, &id);
         ids.push(id);
     }
     // Nothing was committed: no survival label, and nobody rated anything.
@@ -293,20 +288,9 @@ fn one_session_using_two_skills_is_a_run_of_each() {
     repo.git(&["commit", "-qm", "changelog command"]);
     let id = "5e550000-0000-4000-8000-00000000000a";
     start(&repo, id, &repo.root);
-    repo.hook(
-        "UserPromptSubmit",
-        &payload(
-            id,
-            &repo.root,
-            "UserPromptSubmit",
-            json!({"prompt": "<command-name>/changelog</command-name>"}),
-        ),
-    );
+    prompt(&repo, id, "<command-name>/changelog</command-name>");
     read(&repo, id, "r1", SKILL_FILE);
-    repo.hook(
-        "SessionEnd",
-        &payload(id, &repo.root, "SessionEnd", json!({})),
-    );
+    end(&repo, id);
     let list: Vec<Value> =
         serde_json::from_slice(&skill(&repo, &["list", "--json"]).stdout).unwrap();
     let names: Vec<(&str, &str)> = list
@@ -336,7 +320,7 @@ fn ratings_of_two_clones_travel_with_push_and_merge() {
     let a = repo_with_skill();
     let id = "5e550000-0000-4000-8000-00000000000b";
     start(&a, id, &a.root);
-    a.hook("SessionEnd", &payload(id, &a.root, "SessionEnd", json!({})));
+    end(&a, id);
     a.trace(&["share", id, "--yes"]);
     let remote = a.home.join("remote.git");
     a.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);

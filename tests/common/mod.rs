@@ -236,6 +236,27 @@ pub fn start(repo: &TestRepo, session: &str, cwd: &Path) {
     );
 }
 
+/// A UserPromptSubmit event with `text`, as Claude Code sends it.
+pub fn prompt(repo: &TestRepo, session: &str, text: &str) {
+    repo.hook(
+        "UserPromptSubmit",
+        &payload(
+            session,
+            &repo.root,
+            "UserPromptSubmit",
+            serde_json::json!({"prompt": text}),
+        ),
+    );
+}
+
+/// A SessionEnd event: the session is imported and sealed.
+pub fn end(repo: &TestRepo, session: &str) {
+    repo.hook(
+        "SessionEnd",
+        &payload(session, &repo.root, "SessionEnd", serde_json::json!({})),
+    );
+}
+
 /// A Bash tool call: its hook events around running `command` for real.
 pub fn bash(repo: &TestRepo, session: &str, cwd: &Path, id: &str, command: &str, stdout: &str) {
     let input = serde_json::json!({"tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": id});
